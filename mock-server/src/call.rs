@@ -1,0 +1,68 @@
+//! One API call after the request pipeline has routed, authenticated and validated it: what a
+//! resource handler gets.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use worker_manager_schemas::Entry;
+
+use crate::error::ApiError;
+use crate::time::Millis;
+
+/// Who is calling, as authentication established it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// The clientId the request was signed with (`None`: no credentials).
+    pub client_id: Option<String>,
+    /// The caller's scopes (with the anonymous ones).
+    pub scopes: Vec<String>,
+}
+
+/// A validated call of one API method.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    /// The method's catalog entry.
+    pub entry: &'a Entry,
+    /// Decoded, validated path parameters.
+    pub params: &'a BTreeMap<String, String>,
+    /// Decoded, validated query values.
+    pub query: &'a BTreeMap<String, String>,
+    /// The body (validated against the input schema when the method has one; `{}` otherwise).
+    pub body: &'a Value,
+    /// The caller.
+    pub caller: &'a Caller,
+    /// The mock's clock when the call started.
+    pub now: Millis,
+}
+
+impl Call<'_> {
+    /// A path parameter (empty if absent, which validation rules out for declared ones).
+    pub fn param(&self, name: &str) -> &str {
+        self.params.get(name).map_or("", String::as_str)
+    }
+
+    /// A query value.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.get(name).map(String::as_str)
+    }
+
+    /// A string member of the body (empty if absent).
+    pub fn body_str(&self, name: &str) -> &str {
+        self.body.get(name).and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// Checks the method's scope expression with parameters taken from the path and from `extra`
+    /// (body or query values), for methods whose scopes the real service checks in the handler.
+    pub fn authorize(&self, extra: &[(&str, &str)]) -> Result<(), ApiError> {
+        let Some(template) = &self.entry.scopes else {
+            return Ok(());
+        };
+        crate::authz::check(template, self.caller, |name| {
+            extra
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+                .or_else(|| self.params.get(name).cloned())
+        })
+    }
+}

@@ -1,0 +1,308 @@
+//! The request pipeline, as plain synchronous functions (no HTTP types): the steps every API
+//! request goes through, in the real service's order, so that the first failure answers:
+//!
+//! 1. body parsing (bad JSON: `400 MalformedPayload`, before authentication);
+//! 2. authentication, and the scope check when every scope parameter is a path parameter
+//!    (`401`, `403`);
+//! 3. path parameters (`400 InvalidRequestArguments`);
+//! 4. query string (`400 InvalidRequestArguments`);
+//! 5. for methods with an input: content type (`400 MalformedPayload`) and schema
+//!    (`400 InputValidationError`);
+//! 6. the handler (which checks scopes that need body or query values itself);
+//! 7. the response checked against the output schema (a mismatch is a `500`, as upstream).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+use worker_manager_schemas::validate::ajv_message;
+use worker_manager_schemas::RouteMatch;
+
+use crate::authz;
+use crate::call::{Call, Caller};
+use crate::error::{error_body, redact_payload, ApiError, ErrorCode, RequestInfo};
+use crate::resources;
+use crate::service::{AuthMode, Service};
+
+/// What the pipeline needs to know of an HTTP request.
+#[derive(Debug, Clone, Default)]
+pub struct RawRequest<'a> {
+    /// HTTP method, upper case.
+    pub method: &'a str,
+    /// The request target exactly as received: path and query, still percent-encoded.
+    pub resource: &'a str,
+    /// The raw query string (without `?`), if any.
+    pub query: Option<&'a str>,
+    /// The `Authorization` header.
+    pub authorization: Option<&'a str>,
+    /// The `Content-Type` header.
+    pub content_type: Option<&'a str>,
+    /// Whether the request announced a body (`Content-Length` or `Transfer-Encoding`).
+    pub has_body: bool,
+    /// Host name the client addressed (lower case, no port).
+    pub host: String,
+    /// Port the client addressed.
+    pub port: u16,
+    /// The body bytes.
+    pub body: &'a [u8],
+}
+
+/// The pipeline's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: Value,
+    /// The error code, for error answers.
+    pub error_code: Option<ErrorCode>,
+    /// The clientId the request was signed with, if any.
+    pub client_id: Option<String>,
+}
+
+fn is_json(content_type: Option<&str>) -> bool {
+    content_type
+        .and_then(|c| c.split(';').next())
+        .is_some_and(|c| c.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Step 1: the body as the real service parses it. Non-JSON content types and empty bodies are
+/// `{}` here; JSON that is not an object or array is refused.
+pub fn parse_body(req: &RawRequest<'_>) -> Result<Value, ApiError> {
+    if !is_json(req.content_type) || req.body.is_empty() {
+        return Ok(json!({}));
+    }
+    let v: Value = serde_json::from_slice(req.body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::MalformedPayload,
+            format!("Failed to parse JSON: {e}"),
+        )
+    })?;
+    if v.is_object() || v.is_array() {
+        Ok(v)
+    } else {
+        Err(ApiError::new(
+            ErrorCode::MalformedPayload,
+            "Failed to parse JSON: Must be an object or array",
+        ))
+    }
+}
+
+/// Whether every parameter of the method's scope expression is a path parameter (then the scope
+/// check happens before validation; otherwise the handler does it).
+fn scopes_from_path_only(scopes: &Value, args: &[String]) -> bool {
+    let mut names = Vec::new();
+    authz::placeholders(scopes, &mut names);
+    names.iter().all(|n| args.contains(n))
+}
+
+/// Runs the whole pipeline for a routed request.
+pub fn process(svc: &Service, m: &RouteMatch<'_>, req: &RawRequest<'_>) -> Answer {
+    let now = svc.clock.now_ms();
+    let mut payload = json!({});
+    let mut client_id = None;
+    let result = run(svc, m, req, now, &mut payload, &mut client_id);
+    match result {
+        Ok(body) => Answer {
+            status: 200,
+            body,
+            error_code: None,
+            client_id,
+        },
+        Err(err) => {
+            let info = RequestInfo {
+                method: m.routed_name,
+                params: &m.params,
+                payload: redact_payload(m.routed_name, &payload),
+                time: now,
+            };
+            Answer {
+                status: err.status(),
+                body: error_body(&err, &info),
+                error_code: Some(err.code),
+                client_id,
+            }
+        }
+    }
+}
+
+fn run(
+    svc: &Service,
+    m: &RouteMatch<'_>,
+    req: &RawRequest<'_>,
+    now: i64,
+    payload: &mut Value,
+    client_id: &mut Option<String>,
+) -> Result<Value, ApiError> {
+    let entry = m.entry;
+    *payload = parse_body(req)?;
+    let caller = match &entry.scopes {
+        None => Caller::default(),
+        Some(scopes) => {
+            let caller = authenticate(svc, req, now)?;
+            *client_id = caller.client_id.clone();
+            if scopes_from_path_only(scopes, &entry.args) {
+                authz::check(scopes, &caller, |n| m.params.get(n).cloned())?;
+            }
+            caller
+        }
+    };
+    svc.catalog
+        .validate_params(entry, &m.params)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidRequestArguments, e.message))?;
+    let query = svc
+        .catalog
+        .validate_query(entry, req.query)
+        .map_err(|e| ApiError::new(ErrorCode::InvalidRequestArguments, e.to_string()))?;
+    if let Some(input) = &entry.input {
+        if !is_json(req.content_type) || !req.has_body {
+            let got = req.content_type.filter(|_| req.has_body).unwrap_or("null");
+            return Err(ApiError::new(
+                ErrorCode::MalformedPayload,
+                format!("Payload must be JSON with content-type: application/json got content-type: {got}"),
+            ));
+        }
+        if let Err(v) = svc.validators.validate(input, payload) {
+            return Err(ApiError::validation(ajv_message(
+                &svc.root_url(),
+                input,
+                &v,
+            )));
+        }
+    }
+    let handler = resources::handler(&entry.name).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InternalServerError,
+            format!("{} is not implemented", entry.name),
+        )
+    })?;
+    let call = Call {
+        entry,
+        params: &m.params,
+        query: &query,
+        body: payload,
+        caller: &caller,
+        now,
+    };
+    let body = handler(svc, &call)?;
+    if svc.options.validate_responses {
+        if let Some(output) = &entry.output {
+            if let Err(v) = svc.validators.validate(output, &body) {
+                let incident = svc.ids.uuid();
+                tracing::error!(method = %entry.name, ?v, "response does not match its output schema");
+                return Err(ApiError::new(
+                    ErrorCode::InternalServerError,
+                    format!(
+                        "Internal Server Error, incidentId {incident}.\n\nThe response broke the output schema:{}",
+                        ajv_message(&svc.root_url(), output, &v)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(body)
+}
+
+/// Step 2: who is calling. Strict mode verifies credentials (any failure is a 401); permissive mode
+/// lets everyone in as root but still records the clientId the request names.
+fn authenticate(svc: &Service, req: &RawRequest<'_>, now: i64) -> Result<Caller, ApiError> {
+    let mut anonymous = svc.options.anonymous_scopes.clone();
+    anonymous.push("assume:anonymous".into());
+    match svc.options.auth {
+        AuthMode::Permissive => Ok(Caller {
+            client_id: req.authorization.and_then(authz::claimed_client_id),
+            scopes: vec!["*".to_string()],
+        }),
+        AuthMode::Strict => {
+            let auth_req = crate::auth::AuthRequest {
+                method: req.method,
+                resource: req.resource,
+                host: &req.host,
+                port: req.port,
+                authorization: req.authorization,
+                content_type: req.content_type,
+                body: req.body,
+            };
+            let lookup = crate::authz::ServiceClients(svc);
+            crate::auth::authenticate(&auth_req, &lookup, now, &anonymous)
+                .map(|a| Caller {
+                    client_id: a.client_id,
+                    scopes: a.scopes,
+                })
+                .map_err(|e| ApiError::new(ErrorCode::AuthenticationFailed, e.to_string()))
+        }
+    }
+}
+
+/// The body of the real service's answer to an unknown route: `404 {"error": "Not found"}`.
+pub fn not_found_body() -> Value {
+    json!({"error": "Not found"})
+}
+
+/// The answer to a route whose parameter is not valid percent-encoding (the real service answers
+/// with an HTML page here; the mock keeps to JSON).
+pub fn bad_encoding(svc: &Service, m_name: &str, param: &str) -> Answer {
+    let err = ApiError::new(
+        ErrorCode::InvalidRequestArguments,
+        format!("URL parameter '{param}' is not valid percent-encoding"),
+    );
+    let params = BTreeMap::new();
+    let info = RequestInfo {
+        method: m_name,
+        params: &params,
+        payload: json!({}),
+        time: svc.clock.now_ms(),
+    };
+    Answer {
+        status: err.status(),
+        body: error_body(&err, &info),
+        error_code: Some(err.code),
+        client_id: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req<'a>(ct: Option<&'a str>, body: &'a [u8]) -> RawRequest<'a> {
+        RawRequest {
+            method: "PUT",
+            content_type: ct,
+            has_body: true,
+            body,
+            ..RawRequest::default()
+        }
+    }
+
+    #[test]
+    fn bodies_parse_as_upstream_parses_them() {
+        let j = Some("application/json; charset=utf-8");
+        assert_eq!(parse_body(&req(j, b"{\"a\":1}")).unwrap(), json!({"a": 1}));
+        assert_eq!(parse_body(&req(j, b"[1]")).unwrap(), json!([1]));
+        assert_eq!(parse_body(&req(j, b"")).unwrap(), json!({}));
+        assert_eq!(
+            parse_body(&req(Some("text/plain"), b"nonsense")).unwrap(),
+            json!({})
+        );
+        let e = parse_body(&req(j, b"{oops")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::MalformedPayload);
+        assert!(e.message.starts_with("Failed to parse JSON: "));
+        for scalar in [&b"123"[..], b"\"x\"", b"null", b"true"] {
+            assert_eq!(
+                parse_body(&req(j, scalar)).unwrap_err().message,
+                "Failed to parse JSON: Must be an object or array"
+            );
+        }
+    }
+
+    #[test]
+    fn scope_checks_before_validation_only_for_path_parameters() {
+        let args = vec!["workerPoolId".to_string()];
+        assert!(scopes_from_path_only(&json!("a:<workerPoolId>"), &args));
+        assert!(!scopes_from_path_only(
+            &json!({"AllOf": ["a:<workerPoolId>", "b:<providerId>"]}),
+            &args
+        ));
+        assert!(scopes_from_path_only(&json!("no-params"), &args));
+    }
+}

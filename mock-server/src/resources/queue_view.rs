@@ -1,0 +1,168 @@
+//! The legacy provisioner / worker-type views, listWorkers and getWorker, which upstream reads from
+//! the queue's worker records (created when a worker claims work) joined with worker-manager's own.
+//! The mock keeps such records in the store; scenarios and the library seed them.
+
+use std::collections::Bound;
+
+use serde_json::{json, Map, Value};
+
+use crate::call::Call;
+use crate::error::ApiError;
+use crate::service::Service;
+use crate::store::model::{QueueWorker, WorkerKey};
+use crate::store::paging::{decode_token, encode_token, page_size};
+use crate::store::Store;
+use crate::time::format_ms;
+
+/// Worker-manager's view of a queue record's worker: (state, capacity, providerId, launchConfigId).
+fn joined(store: &Store, q: &QueueWorker) -> (String, u64, String, Option<String>) {
+    match store.worker(&WorkerKey::new(
+        &q.worker_pool_id,
+        &q.worker_group,
+        &q.worker_id,
+    )) {
+        Some(w) => (
+            w.state.as_str().to_string(),
+            w.capacity,
+            w.provider_id.clone(),
+            w.launch_config_id.clone(),
+        ),
+        None => ("standalone".into(), 0, "none".into(), None),
+    }
+}
+
+fn list_entry(store: &Store, q: &QueueWorker) -> Value {
+    let (state, capacity, provider, lc) = joined(store, q);
+    let mut m = Map::new();
+    m.insert("workerGroup".into(), q.worker_group.clone().into());
+    m.insert("workerId".into(), q.worker_id.clone().into());
+    m.insert("workerPoolId".into(), q.worker_pool_id.clone().into());
+    m.insert("firstClaim".into(), format_ms(q.first_claim).into());
+    m.insert(
+        "quarantineUntil".into(),
+        format_ms(q.quarantine_until).into(),
+    );
+    if let Some(t) = q.last_date_active {
+        m.insert("lastDateActive".into(), format_ms(t).into());
+    }
+    m.insert("state".into(), state.into());
+    m.insert("capacity".into(), capacity.into());
+    m.insert("providerId".into(), provider.into());
+    if let Some(lc) = lc {
+        m.insert("launchConfigId".into(), lc.into());
+    }
+    if let Some(t) = q.recent_tasks.last() {
+        m.insert(
+            "latestTask".into(),
+            json!({"taskId": t.task_id, "runId": t.run_id}),
+        );
+    }
+    Value::Object(m)
+}
+
+/// `listWorkers`: the queue records of `<provisionerId>/<workerType>`, by (group, id), filtered by
+/// `quarantined=true` (still quarantined), `workerState` and `launchConfigId` (ANDed);
+/// `quarantined=false` filters nothing, as upstream.
+pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let pool = format!(
+        "{}/{}",
+        call.param("provisionerId"),
+        call.param("workerType")
+    );
+    let size = page_size(call.query("limit"))?;
+    let after = decode_token('q', call.query("continuationToken"))?.and_then(|c| {
+        c.0.split_once('\u{0}')
+            .map(|(g, i)| (pool.clone(), g.to_string(), i.to_string()))
+    });
+    let quarantined = call.query("quarantined") == Some("true");
+    let state = call.query("workerState");
+    let lc = call.query("launchConfigId");
+    let now = call.now;
+    let store = svc.store();
+    let start = match &after {
+        Some(k) => Bound::Excluded(k.clone()),
+        None => Bound::Included((pool.clone(), String::new(), String::new())),
+    };
+    let mut page: Vec<&QueueWorker> = Vec::new();
+    let mut more = false;
+    for ((p, _, _), q) in store.queue_workers().range((start, Bound::Unbounded)) {
+        if *p != pool {
+            break;
+        }
+        let (st, _, _, wlc) = joined(&store, q);
+        let keep = (!quarantined || q.quarantine_until >= now)
+            && state.is_none_or(|s| s == st)
+            && lc.is_none_or(|l| wlc.as_deref() == Some(l));
+        if !keep {
+            continue;
+        }
+        if page.len() == size {
+            more = true;
+            break;
+        }
+        page.push(q);
+    }
+    let next = page
+        .last()
+        .filter(|_| more)
+        .map(|q| format!("{}\u{0}{}", q.worker_group, q.worker_id));
+    let mut out =
+        json!({ "workers": page.iter().map(|q| list_entry(&store, q)).collect::<Vec<_>>() });
+    if let Some(k) = next {
+        out["continuationToken"] = encode_token('q', &k).into();
+    }
+    Ok(out)
+}
+
+/// `getWorker`: one queue record, found while it has not expired or is quarantined.
+pub fn get(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let (prov, wt) = (call.param("provisionerId"), call.param("workerType"));
+    let (wg, wi) = (call.param("workerGroup"), call.param("workerId"));
+    let pool = format!("{prov}/{wt}");
+    let now = call.now;
+    let store = svc.store();
+    let q = store
+        .queue_workers()
+        .get(&(pool.clone(), wg.to_string(), wi.to_string()))
+        .filter(|q| q.expires > now || q.quarantine_until > now)
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "Worker with workerId `{wi}`, workerGroup `{wg}`,worker-type `{wt}` and provisioner `{prov}` not found. Are you sure it was created?"
+            ))
+        })?;
+    let (state, capacity, provider, lc) = joined(&store, q);
+    let mut m = Map::new();
+    m.insert("provisionerId".into(), prov.into());
+    m.insert("workerType".into(), wt.into());
+    m.insert("workerPoolId".into(), pool.into());
+    m.insert("workerGroup".into(), wg.into());
+    m.insert("workerId".into(), wi.into());
+    m.insert("expires".into(), format_ms(q.expires).into());
+    m.insert("firstClaim".into(), format_ms(q.first_claim).into());
+    m.insert(
+        "recentTasks".into(),
+        json!(q
+            .recent_tasks
+            .iter()
+            .map(|t| json!({"taskId": t.task_id, "runId": t.run_id}))
+            .collect::<Vec<_>>()),
+    );
+    m.insert(
+        "quarantineUntil".into(),
+        format_ms(q.quarantine_until).into(),
+    );
+    m.insert(
+        "quarantineDetails".into(),
+        Value::Array(q.quarantine_details.clone()),
+    );
+    if let Some(t) = q.last_date_active {
+        m.insert("lastDateActive".into(), format_ms(t).into());
+    }
+    m.insert("state".into(), state.into());
+    m.insert("capacity".into(), capacity.into());
+    m.insert("providerId".into(), provider.into());
+    if let Some(lc) = lc {
+        m.insert("launchConfigId".into(), lc.into());
+    }
+    Ok(Value::Object(m))
+}

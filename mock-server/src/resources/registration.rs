@@ -1,0 +1,233 @@
+//! The worker interface: registerWorker (trade an identity proof for credentials) and
+//! reregisterWorker (trade the reregistration secret for fresh credentials).
+
+use serde_json::{json, Value};
+
+use crate::call::Call;
+use crate::credentials::worker_credentials;
+use crate::error::{ApiError, ErrorCode};
+use crate::proofs::{self, ProofError};
+use crate::provider::ProviderType;
+use crate::resources::workers::secret_eq;
+use crate::service::Service;
+use crate::store::model::{Worker, WorkerKey, WorkerState};
+use crate::time::{format_ms, Millis, HOUR, SECOND};
+
+/// Credential lifetime when nothing else says: 96 hours.
+pub const DEFAULT_REREGISTRATION_TIMEOUT: Millis = 96 * HOUR;
+
+fn body_key(call: &Call<'_>) -> WorkerKey {
+    WorkerKey::new(
+        call.body_str("workerPoolId"),
+        call.body_str("workerGroup"),
+        call.body_str("workerId"),
+    )
+}
+
+/// Checks the identity proof of `worker` for a provider of type `kind`; the message of each
+/// refusal is the real provider's.
+fn verify_proof(
+    svc: &Service,
+    kind: ProviderType,
+    worker: &Worker,
+    proof: &Value,
+) -> Result<(), ApiError> {
+    let (pool, group, id) = (
+        worker.worker_pool_id.as_ref(),
+        worker.worker_group.as_ref(),
+        worker.worker_id.as_ref(),
+    );
+    let cloud = |msg_state: &str, msg_shape: &str, msg_sig: &str, msg_match: &str| {
+        if worker.state != WorkerState::Requested {
+            return Err(ApiError::input(msg_state));
+        }
+        match proofs::verify(svc.proof_key(), kind, proof, pool, group, id) {
+            Ok(()) => Ok(()),
+            Err(ProofError::Shape) => Err(ApiError::input(msg_shape)),
+            Err(ProofError::Signature) => Err(ApiError::input(msg_sig)),
+            Err(ProofError::Mismatch) => Err(ApiError::input(msg_match)),
+        }
+    };
+    match kind {
+        ProviderType::Static => {
+            if worker.state != WorkerState::Running {
+                return Err(ApiError::input("worker is not running"));
+            }
+            let given = proof
+                .get("staticSecret")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ApiError::input("missing staticSecret in workerIdentityProof"))?;
+            let stored = worker.provider_data.static_secret.as_deref().unwrap_or("");
+            if stored.is_empty() || !secret_eq(given, stored) {
+                return Err(ApiError::input("bad staticSecret in workerIdentityProof"));
+            }
+            Ok(())
+        }
+        ProviderType::Testing => Ok(()),
+        ProviderType::Aws => cloud(
+            "This worker is either stopped or running. No need to register",
+            "Request must include both a document (string) and a signature",
+            "Instance identity document validation error",
+            "Instance validation error",
+        ),
+        ProviderType::Google => cloud(
+            "Token validation error",
+            "Token validation error",
+            "Token validation error",
+            "Token validation error",
+        ),
+        ProviderType::Azure => cloud(
+            "Signature validation error",
+            "Signature validation error",
+            "Signature validation error",
+            "Signature validation error",
+        ),
+        ProviderType::Null => Err(ApiError::input("not supported for this provider")),
+    }
+}
+
+/// `registerWorker`.
+pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let key = body_key(call);
+    let provider_id = call.body_str("providerId");
+    let now = call.now;
+    let mut store = svc.store();
+    let pool = store.pool(&key.worker_pool_id).cloned().ok_or_else(|| {
+        ApiError::not_found(format!("Worker pool {} does not exist", key.worker_pool_id))
+    })?;
+    let provider = store
+        .provider(provider_id)
+        .ok_or_else(|| ApiError::not_found(format!("Provider {provider_id} does not exist")))?;
+    if provider.setup_failed {
+        return Err(ApiError::provider_setup_failed());
+    }
+    if pool.provider_id != provider_id
+        && !pool.previous_provider_ids.iter().any(|p| p == provider_id)
+    {
+        return Err(ApiError::input(format!(
+            "Worker pool {} not associated with provider {provider_id}",
+            key.worker_pool_id
+        )));
+    }
+    let (wg, wi) = (&key.worker_group, &key.worker_id);
+    let worker = store.worker(&key).cloned().ok_or_else(|| {
+        ApiError::not_found(format!(
+            "Worker {wg}/{wi} in worker pool {} does not exist",
+            key.worker_pool_id
+        ))
+    })?;
+    if worker.expires < now {
+        return Err(ApiError::input(format!("Worker {wg}/{wi} has expired")));
+    }
+    if worker.provider_id != provider_id {
+        return Err(ApiError::input(format!(
+            "Worker {wg}/{wi} does not have provider {provider_id}"
+        )));
+    }
+    let kind = provider.provider_type;
+    if kind == ProviderType::Testing {
+        store.update_worker(&key, |w| w.state = WorkerState::Running);
+        if let Some(text) = &worker.provider_data.fail_register {
+            return Err(ApiError::input(text.clone()));
+        }
+    }
+    verify_proof(svc, kind, &worker, &call.body["workerIdentityProof"])?;
+    let expires = match kind {
+        ProviderType::Static => {
+            let secs = pool
+                .config
+                .pointer("/lifecycle/reregistrationTimeout")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            if secs < 0 {
+                return Err(ApiError::new(
+                    ErrorCode::InternalServerError,
+                    "the pool's lifecycle.reregistrationTimeout is negative, so the credentials \
+                     would already be expired (the real service fails the same way)",
+                ));
+            }
+            now + if secs == 0 {
+                DEFAULT_REREGISTRATION_TIMEOUT
+            } else {
+                secs * SECOND
+            }
+        }
+        ProviderType::Testing => now + HOUR,
+        _ => {
+            now + worker
+                .provider_data
+                .reregistration_timeout_ms
+                .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT)
+        }
+    };
+    let worker_config = match kind {
+        ProviderType::Static => pool.config.get("workerConfig").cloned(),
+        _ => worker.provider_data.worker_config.clone(),
+    }
+    .unwrap_or_else(|| json!({}));
+    let secret = svc.ids.secret44();
+    let stored_secret = secret.clone();
+    store.update_worker(&key, |w| {
+        w.secret = Some(stored_secret);
+        if kind.is_cloud() {
+            w.state = WorkerState::Running;
+            w.last_modified = now;
+            w.provider_data.terminate_after = Some(expires);
+        }
+    });
+    let credentials = worker_credentials(svc.issuer(), &svc.ids, &worker, now, expires);
+    Ok(json!({
+        "expires": format_ms(expires),
+        "credentials": credentials,
+        "workerConfig": worker_config,
+        "secret": secret,
+    }))
+}
+
+/// `reregisterWorker`: a matching secret buys fresh credentials and a new secret (the old one dies).
+pub fn reregister(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let key = body_key(call);
+    call.authorize(&[
+        ("workerPoolId", &key.worker_pool_id),
+        ("workerGroup", &key.worker_group),
+        ("workerId", &key.worker_id),
+    ])?;
+    let now = call.now;
+    let given = call.body_str("secret");
+    let mut store = svc.store();
+    let refused = || ApiError::input("Could not generate credentials for this secret");
+    let worker = store.worker(&key).cloned().ok_or_else(refused)?;
+    let stored = worker.secret.as_deref().ok_or_else(refused)?;
+    if !secret_eq(given, stored) {
+        return Err(refused());
+    }
+    let (wg, wi) = (&key.worker_group, &key.worker_id);
+    if worker.state != WorkerState::Running {
+        return Err(ApiError::input(format!("Worker {wg}/{wi} is not running")));
+    }
+    if worker.expires < now {
+        return Err(ApiError::input(format!("Worker {wg}/{wi} has expired")));
+    }
+    let expires = now
+        + worker
+            .provider_data
+            .reregistration_timeout_ms
+            .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT);
+    let secret = svc.ids.secret44();
+    let stored_secret = secret.clone();
+    let cloud = store
+        .provider(&worker.provider_id)
+        .is_some_and(|p| p.provider_type.is_cloud());
+    store.update_worker(&key, |w| {
+        w.secret = Some(stored_secret);
+        if cloud {
+            w.provider_data.terminate_after = Some(expires);
+        }
+    });
+    let credentials = worker_credentials(svc.issuer(), &svc.ids, &worker, now, expires);
+    Ok(json!({
+        "expires": format_ms(expires),
+        "credentials": credentials,
+        "secret": secret,
+    }))
+}

@@ -1,0 +1,301 @@
+//! Worker pools: createWorkerPool, updateWorkerPool, deleteWorkerPool, workerPool,
+//! listWorkerPools, listWorkerPoolsStats and workerPoolStats.
+
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use crate::call::Call;
+use crate::error::ApiError;
+use crate::provider::{Provider, ProviderType, NULL_PROVIDER};
+use crate::resources::launch_configs;
+use crate::service::Service;
+use crate::store::collation::PoolSortKey;
+use crate::store::model::{Counters, WorkerPool};
+use crate::store::paging::{decode_token, encode_token, keyset_page, page_size};
+use crate::store::Store;
+use crate::time::format_ms;
+
+/// Renders a pool as `worker-pool-full`, with the given counters (all zero where the current
+/// service reports zeros).
+pub fn render(pool: &WorkerPool, counters: &Counters) -> Value {
+    let mut m = Map::new();
+    m.insert("workerPoolId".into(), pool.worker_pool_id.as_ref().into());
+    m.insert("providerId".into(), pool.provider_id.clone().into());
+    m.insert("description".into(), pool.description.clone().into());
+    m.insert("config".into(), pool.config.clone());
+    m.insert("owner".into(), pool.owner.clone().into());
+    m.insert("emailOnError".into(), pool.email_on_error.into());
+    m.insert("created".into(), format_ms(pool.created).into());
+    m.insert("lastModified".into(), format_ms(pool.last_modified).into());
+    m.extend(counters.to_json());
+    Value::Object(m)
+}
+
+/// The fields of a create or update body that define a pool.
+struct Definition {
+    provider: Provider,
+    description: String,
+    config: Value,
+    owner: String,
+    email_on_error: bool,
+}
+
+/// Steps shared by create and update: scopes with the body's providerId, the provider (400 if
+/// unknown, 503 if down) and the provider's config schema (with its defaults applied).
+fn definition(svc: &Service, call: &Call<'_>, store: &Store) -> Result<Definition, ApiError> {
+    let provider_id = call.body_str("providerId");
+    call.authorize(&[("providerId", provider_id)])?;
+    let provider = store
+        .provider(provider_id)
+        .ok_or_else(|| ApiError::input("Invalid Provider"))?;
+    if provider.setup_failed {
+        return Err(ApiError::provider_setup_failed());
+    }
+    let config = provider_config(svc, provider.provider_type, &call.body["config"])?;
+    Ok(Definition {
+        provider,
+        description: call.body_str("description").to_string(),
+        config,
+        owner: call.body_str("owner").to_string(),
+        email_on_error: call.body["emailOnError"].as_bool().unwrap_or(false),
+    })
+}
+
+/// Validates `config` against the provider type's schema and applies the defaults the real
+/// service stores (cloud `lifecycle` timeouts).
+pub fn provider_config(
+    svc: &Service,
+    kind: ProviderType,
+    config: &Value,
+) -> Result<Value, ApiError> {
+    let schema = kind.config_schema();
+    if let Err(violations) = svc.validators.validate(schema, config) {
+        return Err(ApiError::validation(
+            worker_manager_schemas::validate::ajv_message(&svc.root_url(), schema, &violations),
+        ));
+    }
+    let mut config = config.clone();
+    if kind.is_cloud() {
+        if let Some(lifecycle) = config.get_mut("lifecycle").and_then(Value::as_object_mut) {
+            lifecycle
+                .entry("reregistrationTimeout")
+                .or_insert(json!(345_600));
+            lifecycle
+                .entry("queueInactivityTimeout")
+                .or_insert(json!(7200));
+        }
+    }
+    Ok(config)
+}
+
+/// Applies the launch-config rules for a cloud pool's new config: returns the config to store
+/// (with `launchConfigs` filled with ids, or without the key if none is active) and the plan.
+fn with_launch_configs(
+    store: &Store,
+    pool_id: &str,
+    kind: ProviderType,
+    mut config: Value,
+    now: i64,
+) -> Result<(Value, launch_configs::Plan), ApiError> {
+    let entries: Vec<Value> = if kind.is_cloud() {
+        config
+            .get("launchConfigs")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let plan = launch_configs::plan(pool_id, &entries, store.launch_configs(pool_id), now)?;
+    if kind.is_cloud() {
+        if let Some(m) = config.as_object_mut() {
+            if plan.active.is_empty() {
+                m.remove("launchConfigs");
+            } else {
+                m.insert("launchConfigs".into(), Value::Array(plan.active.clone()));
+            }
+        }
+    }
+    Ok((config, plan))
+}
+
+/// `createWorkerPool`.
+pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let id = call.param("workerPoolId");
+    let mut store = svc.store();
+    let def = definition(svc, call, &store)?;
+    let planned = with_launch_configs(&store, id, def.provider.provider_type, def.config, call.now);
+    if let Some(existing) = store.pool(id) {
+        let same = existing.provider_id == def.provider.provider_id
+            && existing.description == def.description
+            && matches!(&planned, Ok((config, _)) if existing.config == *config)
+            && existing.owner == def.owner
+            && existing.email_on_error == def.email_on_error;
+        if !same {
+            return Err(ApiError::conflict("Worker pool already exists"));
+        }
+        return Ok(render(existing, &store.pool_counters(id)));
+    }
+    let (config, plan) = planned?;
+    let pool = WorkerPool {
+        worker_pool_id: Arc::from(id),
+        provider_id: def.provider.provider_id,
+        previous_provider_ids: Vec::new(),
+        description: def.description,
+        config,
+        owner: def.owner,
+        email_on_error: def.email_on_error,
+        created: call.now,
+        last_modified: call.now,
+        provider_data: json!({}),
+    };
+    store.set_launch_configs(id, plan.configs);
+    store.put_pool(pool);
+    let pool = store
+        .pool(id)
+        .ok_or_else(|| ApiError::input("pool vanished"))?;
+    Ok(render(pool, &store.pool_counters(id)))
+}
+
+/// Records a provider change the way upstream keeps `previousProviderIds`.
+fn note_previous_provider(pool: &mut WorkerPool, new_provider: &str) {
+    let old = pool.provider_id.clone();
+    pool.previous_provider_ids.retain(|p| p != new_provider);
+    if old != new_provider && !pool.previous_provider_ids.contains(&old) {
+        pool.previous_provider_ids.push(old);
+    }
+}
+
+/// `updateWorkerPool`.
+pub fn update(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let id = call.param("workerPoolId");
+    let mut store = svc.store();
+    let def = definition(svc, call, &store)?;
+    if let Some(body_id) = call.body.get("workerPoolId").and_then(Value::as_str) {
+        if body_id != id {
+            return Err(ApiError::input("Incorrect workerPoolId in request body"));
+        }
+    }
+    let Some(mut pool) = store.pool(id).cloned() else {
+        return Err(ApiError::not_found("Worker pool does not exist"));
+    };
+    let (config, plan) =
+        with_launch_configs(&store, id, def.provider.provider_type, def.config, call.now)?;
+    note_previous_provider(&mut pool, &def.provider.provider_id);
+    pool.provider_id = def.provider.provider_id;
+    pool.description = def.description;
+    pool.config = config;
+    pool.owner = def.owner;
+    pool.email_on_error = def.email_on_error;
+    pool.last_modified = call.now;
+    store.set_launch_configs(id, plan.configs);
+    let out = render(&pool, &Counters::default());
+    store.put_pool(pool);
+    Ok(out)
+}
+
+/// `deleteWorkerPool`: moves the pool to `null-provider` (it stays readable) and archives its
+/// launch configs.
+pub fn delete(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let id = call.param("workerPoolId");
+    let mut store = svc.store();
+    let Some(mut pool) = store.pool(id).cloned() else {
+        return Err(ApiError::not_found("Worker pool does not exist"));
+    };
+    let plan = launch_configs::plan(id, &[], store.launch_configs(id), call.now)?;
+    store.set_launch_configs(id, plan.configs);
+    if let Some(m) = pool.config.as_object_mut() {
+        m.remove("launchConfigs");
+    }
+    note_previous_provider(&mut pool, NULL_PROVIDER);
+    pool.provider_id = NULL_PROVIDER.to_string();
+    pool.last_modified = call.now;
+    let out = render(&pool, &Counters::default());
+    store.put_pool(pool);
+    Ok(out)
+}
+
+/// `workerPool`: the pool with real counters.
+pub fn get(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let id = call.param("workerPoolId");
+    let store = svc.store();
+    let pool = store
+        .pool(id)
+        .ok_or_else(|| ApiError::not_found("Worker pool does not exist"))?;
+    Ok(render(pool, &store.pool_counters(id)))
+}
+
+fn pool_page<'s>(
+    store: &'s Store,
+    call: &Call<'_>,
+    kind: char,
+) -> Result<(Vec<&'s WorkerPool>, Option<String>), ApiError> {
+    let size = page_size(call.query("limit"))?;
+    let after = decode_token(kind, call.query("continuationToken"))?
+        .map(|c| PoolSortKey::new(Arc::from(c.0.as_str())));
+    let (items, next) = keyset_page(store.pools(), after.as_ref(), size, |_| true);
+    Ok((items, next.map(|k| encode_token(kind, &k.id))))
+}
+
+/// `listWorkerPools`: pools in id order; counters are zero, as in the current service.
+pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let store = svc.store();
+    let (items, next) = pool_page(&store, call, 'p')?;
+    let zero = Counters::default();
+    let mut out =
+        json!({"workerPools": items.iter().map(|p| render(p, &zero)).collect::<Vec<_>>()});
+    if let Some(t) = next {
+        out["continuationToken"] = t.into();
+    }
+    Ok(out)
+}
+
+/// `listWorkerPoolsStats`: the counters of every pool, in id order.
+pub fn list_stats(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let store = svc.store();
+    let (items, next) = pool_page(&store, call, 's')?;
+    let stats: Vec<Value> = items
+        .iter()
+        .map(|p| {
+            let mut m = store.pool_counters(&p.worker_pool_id).to_json();
+            m.insert("workerPoolId".into(), p.worker_pool_id.as_ref().into());
+            Value::Object(m)
+        })
+        .collect();
+    let mut out = json!({ "workerPoolsStats": stats });
+    if let Some(t) = next {
+        out["continuationToken"] = t.into();
+    }
+    Ok(out)
+}
+
+/// `workerPoolStats`: counters per launch configuration (`unknown` for workers without one,
+/// last); a pool without workers gives one all-zero `unknown` entry.
+pub fn stats(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let id = call.param("workerPoolId");
+    let store = svc.store();
+    if store.pool(id).is_none() {
+        return Err(ApiError::not_found("Worker pool does not exist"));
+    }
+    let entry = |lc: &str, c: &Counters| {
+        let mut m = c.to_json();
+        m.insert("workerPoolId".into(), id.into());
+        m.insert("launchConfigId".into(), lc.into());
+        Value::Object(m)
+    };
+    let mut out = Vec::new();
+    let mut unknown = None;
+    if let Some(per_lc) = store.counters_by_launch_config(id) {
+        for (lc, c) in per_lc {
+            match lc {
+                Some(lc) => out.push(entry(lc, c)),
+                None => unknown = Some(*c),
+            }
+        }
+    }
+    if unknown.is_some() || out.is_empty() {
+        out.push(entry("unknown", &unknown.unwrap_or_default()));
+    }
+    Ok(json!({ "launchConfigStats": out }))
+}

@@ -1,0 +1,322 @@
+//! Workers: worker, createWorker, updateWorker, removeWorker, listWorkersForWorkerGroup,
+//! listWorkersForWorkerPool and shouldWorkerTerminate.
+//!
+//! What a provider allows (create/update/remove) follows the real providers: static pools manage
+//! their workers through the API; the testing provider only where its hidden flags allow it; cloud
+//! and null providers refuse.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+use subtle::ConstantTimeEq;
+
+use crate::call::Call;
+use crate::error::ApiError;
+use crate::provider::{Provider, ProviderType};
+use crate::service::Service;
+use crate::store::model::{ProviderData, Recency, Worker, WorkerKey, WorkerPool, WorkerState};
+use crate::store::paging::{decode_token, encode_token, keyset_page, page_size, Cursor};
+use crate::store::Store;
+use crate::time::{format_ms, parse_date_time};
+
+/// Renders a worker as `worker-full` (never its secrets or provider data).
+pub fn render(w: &Worker) -> Value {
+    let mut m = Map::new();
+    m.insert("workerPoolId".into(), w.worker_pool_id.as_ref().into());
+    m.insert("workerGroup".into(), w.worker_group.as_ref().into());
+    m.insert("workerId".into(), w.worker_id.as_ref().into());
+    m.insert("providerId".into(), w.provider_id.clone().into());
+    m.insert("created".into(), format_ms(w.created).into());
+    m.insert("expires".into(), format_ms(w.expires).into());
+    m.insert("state".into(), w.state.as_str().into());
+    m.insert("capacity".into(), w.capacity.into());
+    m.insert("lastModified".into(), format_ms(w.last_modified).into());
+    m.insert("lastChecked".into(), format_ms(w.last_checked).into());
+    if let Some(lc) = &w.launch_config_id {
+        m.insert("launchConfigId".into(), lc.clone().into());
+    }
+    Value::Object(m)
+}
+
+fn key(call: &Call<'_>) -> WorkerKey {
+    WorkerKey::new(
+        call.param("workerPoolId"),
+        call.param("workerGroup"),
+        call.param("workerId"),
+    )
+}
+
+/// `worker`: one worker (the pool need not exist).
+pub fn get(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let store = svc.store();
+    store
+        .worker(&key(call))
+        .map(render)
+        .ok_or_else(|| ApiError::not_found("Worker not found"))
+}
+
+/// The pool's current provider, or the 404 / 503 createWorker and updateWorker answer.
+fn pool_provider(store: &Store, pool: &WorkerPool) -> Result<Provider, ApiError> {
+    let provider = store.provider(&pool.provider_id).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "Provider {} for worker pool {} does not exist",
+            pool.provider_id, pool.worker_pool_id
+        ))
+    })?;
+    if provider.setup_failed {
+        return Err(ApiError::provider_setup_failed());
+    }
+    Ok(provider)
+}
+
+fn pool_flag(pool: &WorkerPool, flag: &str) -> bool {
+    pool.provider_data
+        .get(flag)
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+fn capacity(body: &Value) -> u64 {
+    body.get("capacity").and_then(Value::as_u64).unwrap_or(1)
+}
+
+fn static_secret(body: &Value) -> Option<&str> {
+    body.pointer("/providerInfo/staticSecret")
+        .and_then(Value::as_str)
+}
+
+/// `createWorker`.
+pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let pool_id = call.param("workerPoolId");
+    let mut store = svc.store();
+    let pool = store
+        .pool(pool_id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format!("Worker pool {pool_id} does not exist")))?;
+    let expires = parse_date_time(call.body_str("expires")).unwrap_or(0);
+    if expires < call.now {
+        return Err(ApiError::input("worker.expires must be in the future"));
+    }
+    let provider = pool_provider(&store, &pool)?;
+    let secret = match provider.provider_type {
+        ProviderType::Static => Some(
+            static_secret(call.body)
+                .ok_or_else(|| ApiError::input("no worker staticSecret provided"))?
+                .to_string(),
+        ),
+        ProviderType::Testing if pool_flag(&pool, "allowCreateWorker") => None,
+        ProviderType::Testing => {
+            return Err(ApiError::input(
+                "creating workers is not supported for testing provider",
+            ))
+        }
+        _ => return Err(ApiError::input("not supported for this provider")),
+    };
+    let worker = Worker {
+        worker_pool_id: store.intern_pool_id(pool_id),
+        worker_group: Arc::from(call.param("workerGroup")),
+        worker_id: Arc::from(call.param("workerId")),
+        provider_id: provider.provider_id.clone(),
+        created: call.now,
+        expires,
+        state: WorkerState::Running,
+        capacity: capacity(call.body),
+        last_modified: call.now,
+        last_checked: call.now,
+        launch_config_id: None,
+        secret: None,
+        provider_data: ProviderData {
+            static_secret: secret,
+            ..ProviderData::default()
+        },
+        seq: 0,
+    };
+    if let Some(existing) = store.worker(&worker.key()) {
+        let same = existing.provider_id == worker.provider_id
+            && existing.state == worker.state
+            && existing.capacity == worker.capacity;
+        if !same {
+            return Err(ApiError::conflict("Worker already exists"));
+        }
+        // Upstream answers with the request's values and fresh timestamps, and changes nothing.
+        return Ok(render(&worker));
+    }
+    let out = render(&worker);
+    store.insert_worker(worker);
+    Ok(out)
+}
+
+/// `updateWorker`.
+pub fn update(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let pool_id = call.param("workerPoolId");
+    let mut store = svc.store();
+    let pool = store
+        .pool(pool_id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format!("Worker pool {pool_id} does not exist")))?;
+    let provider = pool_provider(&store, &pool)?;
+    let key = key(call);
+    if store.worker(&key).is_none() {
+        return Err(ApiError::not_found(format!(
+            "Worker {}/{}/{} does not exist",
+            key.worker_pool_id, key.worker_group, key.worker_id
+        )));
+    }
+    let expires = parse_date_time(call.body_str("expires")).unwrap_or(0);
+    let capacity = capacity(call.body);
+    let out = match provider.provider_type {
+        ProviderType::Static => {
+            let secret = static_secret(call.body).ok_or_else(|| {
+                ApiError::validation(
+                    "providerInfo.staticSecret is required when updating a worker of a static \
+                     provider (the real service crashes with a 500 here)",
+                )
+            })?;
+            store.update_worker(&key, |w| {
+                w.expires = expires;
+                w.capacity = capacity;
+                w.provider_data.static_secret = Some(secret.to_string());
+                render(w)
+            })
+        }
+        ProviderType::Testing if pool_flag(&pool, "allowUpdateWorker") => {
+            store.update_worker(&key, |w| {
+                w.capacity = capacity;
+                render(w)
+            })
+        }
+        ProviderType::Testing => {
+            return Err(ApiError::input(
+                "updating workers is not supported for testing provider",
+            ))
+        }
+        _ => return Err(ApiError::input("not supported for this provider")),
+    };
+    out.ok_or_else(|| ApiError::not_found("Worker not found"))
+}
+
+/// `removeWorker`: static and testing workers stop; cloud workers start stopping.
+pub fn remove(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let mut store = svc.store();
+    let key = key(call);
+    let worker = store
+        .worker(&key)
+        .ok_or_else(|| ApiError::not_found("Worker not found"))?;
+    let provider = store.provider(&worker.provider_id).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "Provider {} for this worker does not exist",
+            worker.provider_id
+        ))
+    })?;
+    if provider.setup_failed {
+        return Err(ApiError::provider_setup_failed());
+    }
+    let now = call.now;
+    match provider.provider_type {
+        ProviderType::Static => {
+            store.update_worker(&key, |w| w.state = WorkerState::Stopped);
+        }
+        ProviderType::Testing if worker.provider_data.allow_remove_worker => {
+            store.update_worker(&key, |w| w.state = WorkerState::Stopped);
+        }
+        ProviderType::Testing => {
+            return Err(ApiError::input(
+                "removing workers is not supported for testing provider",
+            ))
+        }
+        ProviderType::Null => return Err(ApiError::input("not supported for this provider")),
+        ProviderType::Aws | ProviderType::Google | ProviderType::Azure => {
+            store.update_worker(&key, |w| {
+                if matches!(w.state, WorkerState::Requested | WorkerState::Running) {
+                    w.state = WorkerState::Stopping;
+                    w.last_modified = now;
+                }
+            });
+        }
+    }
+    Ok(json!({}))
+}
+
+/// `shouldWorkerTerminate`: the (absent) scanner's decision; `{false, "none"}` unless a scenario
+/// or the library set one.
+pub fn should_terminate(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let store = svc.store();
+    let w = store
+        .worker(&key(call))
+        .ok_or_else(|| ApiError::not_found("Worker not found"))?;
+    let (terminate, reason) = w
+        .provider_data
+        .should_terminate
+        .clone()
+        .unwrap_or((false, "none".to_string()));
+    Ok(json!({"terminate": terminate, "reason": reason}))
+}
+
+fn recency_cursor(c: Cursor) -> Option<Recency> {
+    let (t, s) = c.0.split_once('.')?;
+    Some(crate::store::model::recency(
+        t.parse().ok()?,
+        s.parse().ok()?,
+    ))
+}
+
+fn recency_token(r: &Recency) -> String {
+    encode_token('w', &format!("{}.{}", (r.0).0, (r.1).0))
+}
+
+/// One newest-first page of workers from `index`, filtered.
+fn worker_page(
+    store: &Store,
+    index: Option<&BTreeMap<Recency, WorkerKey>>,
+    call: &Call<'_>,
+    keep: impl Fn(&Worker) -> bool,
+) -> Result<Value, ApiError> {
+    let size = page_size(call.query("limit"))?;
+    let after = decode_token('w', call.query("continuationToken"))?.and_then(recency_cursor);
+    let empty = BTreeMap::new();
+    let index = index.unwrap_or(&empty);
+    let (keys, next) = keyset_page(index, after.as_ref(), size, |k| {
+        store.worker(k).is_some_and(&keep)
+    });
+    let workers: Vec<Value> = keys
+        .into_iter()
+        .filter_map(|k| store.worker(k))
+        .map(render)
+        .collect();
+    let mut out = json!({ "workers": workers });
+    if let Some(r) = next {
+        out["continuationToken"] = recency_token(&r).into();
+    }
+    Ok(out)
+}
+
+/// `listWorkersForWorkerGroup`: newest first; no pool check.
+pub fn list_for_group(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let store = svc.store();
+    let index = store.group_worker_index(call.param("workerPoolId"), call.param("workerGroup"));
+    worker_page(&store, index, call, |_| true)
+}
+
+/// `listWorkersForWorkerPool`: newest first, optionally filtered by `state` and
+/// `launchConfigId`; 404 if the pool does not exist.
+pub fn list_for_pool(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+    let pool_id = call.param("workerPoolId");
+    let store = svc.store();
+    if store.pool(pool_id).is_none() {
+        return Err(ApiError::not_found("Worker Pool does not exist"));
+    }
+    let state = call.query("state").map(str::to_string);
+    let lc = call.query("launchConfigId").map(str::to_string);
+    worker_page(&store, store.pool_worker_index(pool_id), call, |w| {
+        state.as_deref().is_none_or(|s| w.state.as_str() == s)
+            && lc
+                .as_deref()
+                .is_none_or(|l| w.launch_config_id.as_deref() == Some(l))
+    })
+}
+
+/// Constant-time string equality for secrets.
+pub fn secret_eq(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}

@@ -1,0 +1,246 @@
+//! [`MockServer`]: a running wm-mock on a local port, for tests and for the `wm-mock` binary.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::provider::{check_providers, Provider, ProviderConfigError};
+use crate::service::{AuthMode, Client, Options, Service, ROOT_CLIENT_ID};
+use crate::time::Millis;
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The provider list is not acceptable.
+    #[error(transparent)]
+    Providers(#[from] ProviderConfigError),
+}
+
+/// Builds a [`MockServer`] with non-default options.
+///
+/// ```no_run
+/// # async fn demo() {
+/// use worker_manager_mock::{AuthMode, MockServer};
+/// let server = MockServer::builder()
+///     .auth(AuthMode::Permissive)
+///     .seed(42)
+///     .start()
+///     .await
+///     .expect("starts");
+/// println!("{}", server.root_url());
+/// # }
+/// ```
+#[derive(Debug, Default)]
+pub struct MockServerBuilder {
+    options: Options,
+    listen: Option<String>,
+    clock: Option<Clock>,
+    clients: Vec<(String, Client)>,
+}
+
+impl MockServerBuilder {
+    /// The address to listen on (default `127.0.0.1:0`, a free port).
+    pub fn listen(mut self, addr: impl Into<String>) -> Self {
+        self.listen = Some(addr.into());
+        self
+    }
+
+    /// Strict (default) or permissive authentication.
+    pub fn auth(mut self, mode: AuthMode) -> Self {
+        self.options.auth = mode;
+        self
+    }
+
+    /// Seed of every generated value, for reproducible runs.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.options.seed = Some(seed);
+        self
+    }
+
+    /// The configured providers, in order (default: static, aws, google, azure, testing).
+    pub fn providers(mut self, providers: Vec<Provider>) -> Self {
+        self.options.providers = providers;
+        self
+    }
+
+    /// Scopes every request has, even without credentials.
+    pub fn anonymous_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.options.anonymous_scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The root client's accessToken (default: generated).
+    pub fn root_access_token(mut self, token: impl Into<String>) -> Self {
+        self.options.root_access_token = Some(token.into());
+        self
+    }
+
+    /// Adds a client with its own scopes.
+    pub fn client(
+        mut self,
+        client_id: impl Into<String>,
+        access_token: impl Into<String>,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.clients.push((
+            client_id.into(),
+            Client {
+                access_token: access_token.into(),
+                scopes: scopes.into_iter().map(Into::into).collect(),
+            },
+        ));
+        self
+    }
+
+    /// Starts with the clock frozen at `at` (ms since the epoch).
+    pub fn frozen_clock(mut self, at: Millis) -> Self {
+        self.clock = Some(Clock::frozen_at(at));
+        self
+    }
+
+    /// Whether to check every response against its output schema (default: on).
+    pub fn validate_responses(mut self, on: bool) -> Self {
+        self.options.validate_responses = on;
+        self
+    }
+
+    /// All options at once.
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Builds the service and starts serving it.
+    pub async fn start(self) -> Result<MockServer, StartError> {
+        check_providers(&self.options.providers)?;
+        let svc = Arc::new(Service::with_clock(
+            self.options,
+            self.clock.unwrap_or_default(),
+        ));
+        for (id, c) in self.clients {
+            svc.put_client(&id, c);
+        }
+        let addr = self.listen.unwrap_or_else(|| "127.0.0.1:0".to_string());
+        let listener = TcpListener::bind(&addr)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: addr.clone(),
+                source,
+            })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        svc.set_root_url(&format!("http://{local}"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = crate::http::router(Arc::clone(&svc));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(MockServer {
+            svc,
+            addr: local,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running mock worker-manager. Stops when dropped.
+///
+/// ```no_run
+/// # async fn demo() {
+/// let server = worker_manager_mock::MockServer::start().await;
+/// let (client_id, access_token) = server.root_credentials();
+/// // point a Taskcluster client at server.root_url() with these credentials
+/// # let _ = (client_id, access_token);
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct MockServer {
+    svc: Arc<Service>,
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Starts a mock with default options on a free local port.
+    ///
+    /// # Panics
+    /// If no local port can be bound (use [`MockServer::builder`] to handle that).
+    pub async fn start() -> MockServer {
+        MockServer::builder()
+            .start()
+            .await
+            .expect("wm-mock could not bind a local port")
+    }
+
+    /// A builder for non-default options.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://host:port`.
+    pub fn uri(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The Taskcluster root URL to give clients (the same as [`MockServer::uri`]).
+    pub fn root_url(&self) -> String {
+        self.uri()
+    }
+
+    /// The root client's `(clientId, accessToken)`: scope `*`.
+    pub fn root_credentials(&self) -> (String, String) {
+        (ROOT_CLIENT_ID.to_string(), self.svc.root_access_token())
+    }
+
+    /// The service behind the server (state, clock, journal).
+    pub fn service(&self) -> &Arc<Service> {
+        &self.svc
+    }
+
+    /// The mock's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.svc.clock
+    }
+
+    /// Stops serving and waits until the server has shut down.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

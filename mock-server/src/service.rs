@@ -1,0 +1,228 @@
+//! The service: one mock worker-manager's state and identity, shared by every request.
+//!
+//! A [`Service`] is what a server (or a tenant, later) runs: the store behind its lock, the clock,
+//! the id generator, the known clients, the issuer of worker credentials and the options.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard, RwLock};
+use std::time::Instant;
+
+use worker_manager_schemas::{Catalog, Validators};
+
+use crate::clock::Clock;
+use crate::credentials::{issuer_scopes, Issuer, ISSUER_CLIENT_ID};
+use crate::ids::Ids;
+use crate::journal::{Journal, JournalEntry};
+use crate::provider::Provider;
+use crate::store::Store;
+
+/// The clientId of the root client, which holds scope `*`.
+pub const ROOT_CLIENT_ID: &str = "static/taskcluster/root";
+
+/// How strictly requests are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMode {
+    /// As a Taskcluster deployment: Hawk verified, scopes enforced.
+    #[default]
+    Strict,
+    /// Local development: any or no credentials act as root (clientIds are still recorded).
+    Permissive,
+}
+
+/// A client the mock knows: its secret and scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    /// The secret accessToken.
+    pub access_token: String,
+    /// Its scopes.
+    pub scopes: Vec<String>,
+}
+
+/// Options fixed when a service starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Authentication mode.
+    pub auth: AuthMode,
+    /// Scopes every request has, with or without credentials (the anonymous role).
+    pub anonymous_scopes: Vec<String>,
+    /// Check every response body against its output schema (a mismatch becomes a 500, as the real
+    /// service does).
+    pub validate_responses: bool,
+    /// The configured providers, in order.
+    pub providers: Vec<Provider>,
+    /// Seed of every generated value (`None`: random).
+    pub seed: Option<u64>,
+    /// The root client's accessToken (`None`: generated).
+    pub root_access_token: Option<String>,
+    /// How many requests the journal keeps.
+    pub journal_capacity: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            auth: AuthMode::Strict,
+            anonymous_scopes: Vec::new(),
+            validate_responses: true,
+            providers: crate::provider::default_providers(),
+            seed: None,
+            root_access_token: None,
+            journal_capacity: 10_000,
+        }
+    }
+}
+
+/// One mock worker-manager.
+pub struct Service {
+    store: Mutex<Store>,
+    /// The clock every time comes from.
+    pub clock: Clock,
+    /// The generator of ids and secrets.
+    pub ids: Ids,
+    /// The API definition.
+    pub catalog: &'static Catalog,
+    /// Compiled schemas.
+    pub validators: &'static Validators,
+    /// Fixed options.
+    pub options: Options,
+    issuer: Issuer,
+    proof_key: Vec<u8>,
+    clients: RwLock<HashMap<String, Client>>,
+    root_url: RwLock<String>,
+    journal: Mutex<Journal>,
+    started: Instant,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("root_url", &self.root_url())
+            .field("auth", &self.options.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// A fresh service with `options` and the system clock.
+    pub fn new(options: Options) -> Service {
+        Service::with_clock(options, Clock::system())
+    }
+
+    /// A fresh service with `options` and a given clock.
+    pub fn with_clock(options: Options, clock: Clock) -> Service {
+        let ids = Ids::new(options.seed);
+        let issuer = Issuer {
+            client_id: ISSUER_CLIENT_ID.to_string(),
+            access_token: ids.access_token(),
+        };
+        let proof_key = ids.access_token().into_bytes();
+        let root_token = options
+            .root_access_token
+            .clone()
+            .unwrap_or_else(|| ids.access_token());
+        let mut clients = HashMap::new();
+        clients.insert(
+            ROOT_CLIENT_ID.to_string(),
+            Client {
+                access_token: root_token,
+                scopes: vec!["*".to_string()],
+            },
+        );
+        clients.insert(
+            issuer.client_id.clone(),
+            Client {
+                access_token: issuer.access_token.clone(),
+                scopes: issuer_scopes(),
+            },
+        );
+        Service {
+            store: Mutex::new(Store::new(options.providers.clone())),
+            clock,
+            ids,
+            catalog: Catalog::embedded(),
+            validators: Validators::embedded(),
+            journal: Mutex::new(Journal::new(options.journal_capacity)),
+            options,
+            issuer,
+            proof_key,
+            clients: RwLock::new(clients),
+            root_url: RwLock::new("http://localhost".to_string()),
+            started: Instant::now(),
+        }
+    }
+
+    /// Locks the store. Hold the guard only for plain computation, never across an await.
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Seconds since the service started.
+    pub fn uptime_secs(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    /// The root URL clients use (set once the server is listening).
+    pub fn root_url(&self) -> String {
+        self.root_url
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// Sets the root URL.
+    pub fn set_root_url(&self, url: &str) {
+        let mut r = self.root_url.write().unwrap_or_else(|p| p.into_inner());
+        *r = url.trim_end_matches('/').to_string();
+    }
+
+    /// The identity that signs worker credentials.
+    pub fn issuer(&self) -> &Issuer {
+        &self.issuer
+    }
+
+    /// The key of the fake cloud identity proofs ([`crate::proofs`]).
+    pub fn proof_key(&self) -> &[u8] {
+        &self.proof_key
+    }
+
+    /// The client `client_id`, if known.
+    pub fn client(&self, client_id: &str) -> Option<Client> {
+        self.clients
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(client_id)
+            .cloned()
+    }
+
+    /// Adds or replaces a client.
+    pub fn put_client(&self, client_id: &str, client: Client) {
+        self.clients
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(client_id.to_string(), client);
+    }
+
+    /// The root client's accessToken.
+    pub fn root_access_token(&self) -> String {
+        self.client(ROOT_CLIENT_ID)
+            .map(|c| c.access_token)
+            .unwrap_or_default()
+    }
+
+    /// Appends to the request journal.
+    pub fn record(&self, entry: JournalEntry) {
+        self.journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(entry);
+    }
+
+    /// A copy of the journal, oldest first.
+    pub fn journal(&self) -> VecDeque<JournalEntry> {
+        self.journal
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entries()
+            .clone()
+    }
+}

@@ -1,0 +1,442 @@
+//! The in-memory state of one mock worker-manager, with the indexes that keep every read cheap.
+//!
+//! Locking discipline: the whole [`Store`] sits behind one `std::sync::Mutex` in
+//! [`crate::service::Service`]. Every API call takes the lock once, reads or changes what it needs
+//! and releases it before any await; critical sections are short and never block on I/O. So every
+//! call is atomic: no reader sees a half-applied change.
+//!
+//! Invariants kept by the methods here (and only they change the maps):
+//! - every worker is in `workers` and in exactly one entry of `pool_workers` and `group_workers`;
+//! - `counters` equal what counting the workers would give, per pool and launch configuration.
+
+pub mod collation;
+pub mod model;
+pub mod paging;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use crate::provider::{null_provider, Provider};
+use crate::time::Millis;
+use collation::PoolSortKey;
+use model::{
+    Counters, LaunchConfig, PoolError, QueueWorker, Recency, Worker, WorkerKey, WorkerPool,
+};
+
+/// Launch-configuration key of the counters: `None` for workers without one.
+pub type LaunchConfigKey = Option<String>;
+
+/// All the state of one mock worker-manager.
+#[derive(Debug, Default, Clone)]
+pub struct Store {
+    pools: BTreeMap<PoolSortKey, WorkerPool>,
+    workers: HashMap<WorkerKey, Worker>,
+    pool_workers: HashMap<Arc<str>, BTreeMap<Recency, WorkerKey>>,
+    group_workers: HashMap<(Arc<str>, Arc<str>), BTreeMap<Recency, WorkerKey>>,
+    counters: HashMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>>,
+    errors: HashMap<String, BTreeMap<Recency, PoolError>>,
+    launch_configs: HashMap<String, BTreeMap<String, LaunchConfig>>,
+    queue_workers: BTreeMap<(String, String, String), QueueWorker>,
+    providers: Vec<Provider>,
+    seq: u64,
+}
+
+impl Store {
+    /// An empty store with these configured providers.
+    pub fn new(providers: Vec<Provider>) -> Store {
+        Store {
+            providers,
+            ..Store::default()
+        }
+    }
+
+    // ---- providers ----
+
+    /// The configured providers, in configuration order (what listProviders shows; never
+    /// `null-provider`).
+    pub fn providers(&self) -> &[Provider] {
+        &self.providers
+    }
+
+    /// The provider `id`, including the implicit `null-provider`.
+    pub fn provider(&self, id: &str) -> Option<Provider> {
+        if id == crate::provider::NULL_PROVIDER {
+            return Some(null_provider());
+        }
+        self.providers.iter().find(|p| p.provider_id == id).cloned()
+    }
+
+    /// Marks a provider's startup as failed (or recovered). Returns whether it exists.
+    pub fn set_provider_failed(&mut self, id: &str, failed: bool) -> bool {
+        match self.providers.iter_mut().find(|p| p.provider_id == id) {
+            Some(p) => {
+                p.setup_failed = failed;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A fresh insertion sequence number.
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    // ---- worker pools ----
+
+    /// The pool `id`.
+    pub fn pool(&self, id: &str) -> Option<&WorkerPool> {
+        self.pools.get(&PoolSortKey::new(Arc::from(id)))
+    }
+
+    /// Inserts or replaces a pool.
+    pub fn put_pool(&mut self, pool: WorkerPool) {
+        let key = PoolSortKey::new(pool.worker_pool_id.clone());
+        self.pools.insert(key, pool);
+    }
+
+    /// Removes a pool (the daily cleanup job's work; the API never does this).
+    pub fn remove_pool(&mut self, id: &str) -> Option<WorkerPool> {
+        self.pools.remove(&PoolSortKey::new(Arc::from(id)))
+    }
+
+    /// All pools in list order.
+    pub fn pools(&self) -> &BTreeMap<PoolSortKey, WorkerPool> {
+        &self.pools
+    }
+
+    /// The shared id of a pool, reusing the existing allocation when one exists.
+    pub fn intern_pool_id(&self, id: &str) -> Arc<str> {
+        if let Some((k, _)) = self.pool_workers.get_key_value(id) {
+            return k.clone();
+        }
+        if let Some(p) = self.pool(id) {
+            return p.worker_pool_id.clone();
+        }
+        Arc::from(id)
+    }
+
+    // ---- workers ----
+
+    /// The worker `key`.
+    pub fn worker(&self, key: &WorkerKey) -> Option<&Worker> {
+        self.workers.get(key)
+    }
+
+    /// Number of workers stored.
+    pub fn worker_count(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// Inserts a new worker (replacing any with the same key), assigning it a sequence number.
+    pub fn insert_worker(&mut self, mut worker: Worker) {
+        let key = worker.key();
+        self.remove_worker(&key);
+        worker.worker_pool_id = self.intern_pool_id(&worker.worker_pool_id);
+        worker.seq = self.next_seq();
+        let key = worker.key();
+        let rec = worker.recency();
+        self.pool_workers
+            .entry(key.worker_pool_id.clone())
+            .or_default()
+            .insert(rec, key.clone());
+        self.group_workers
+            .entry((key.worker_pool_id.clone(), key.worker_group.clone()))
+            .or_default()
+            .insert(rec, key.clone());
+        self.count(&worker, true);
+        self.workers.insert(key, worker);
+    }
+
+    /// Changes a worker in place; the counters follow. `created` must not change.
+    pub fn update_worker<R>(
+        &mut self,
+        key: &WorkerKey,
+        f: impl FnOnce(&mut Worker) -> R,
+    ) -> Option<R> {
+        let mut worker = self.workers.remove(key)?;
+        self.count(&worker, false);
+        let created = worker.created;
+        let out = f(&mut worker);
+        worker.created = created;
+        self.count(&worker, true);
+        self.workers.insert(key.clone(), worker);
+        Some(out)
+    }
+
+    /// Deletes a worker (expiry purge, tests); the API itself only changes states.
+    pub fn remove_worker(&mut self, key: &WorkerKey) -> Option<Worker> {
+        let worker = self.workers.remove(key)?;
+        self.count(&worker, false);
+        let rec = worker.recency();
+        if let Some(m) = self.pool_workers.get_mut(&key.worker_pool_id) {
+            m.remove(&rec);
+            if m.is_empty() {
+                self.pool_workers.remove(&key.worker_pool_id);
+            }
+        }
+        let gk = (key.worker_pool_id.clone(), key.worker_group.clone());
+        if let Some(m) = self.group_workers.get_mut(&gk) {
+            m.remove(&rec);
+            if m.is_empty() {
+                self.group_workers.remove(&gk);
+            }
+        }
+        Some(worker)
+    }
+
+    fn count(&mut self, w: &Worker, add: bool) {
+        let per_lc = self.counters.entry(w.worker_pool_id.clone()).or_default();
+        let c = per_lc.entry(w.launch_config_id.clone()).or_default();
+        c.apply(w.state, w.capacity, add);
+        if c.is_empty() {
+            per_lc.remove(&w.launch_config_id);
+            if per_lc.is_empty() {
+                self.counters.remove(&w.worker_pool_id);
+            }
+        }
+    }
+
+    /// Workers of a pool, newest first (keys only; look each up with [`Store::worker`]).
+    pub fn pool_worker_index(&self, pool: &str) -> Option<&BTreeMap<Recency, WorkerKey>> {
+        self.pool_workers.get(pool)
+    }
+
+    /// Workers of a pool's group, newest first.
+    pub fn group_worker_index(
+        &self,
+        pool: &str,
+        group: &str,
+    ) -> Option<&BTreeMap<Recency, WorkerKey>> {
+        self.group_workers.get(&(Arc::from(pool), Arc::from(group)))
+    }
+
+    /// Every worker, in no particular order.
+    pub fn all_workers(&self) -> impl Iterator<Item = &Worker> {
+        self.workers.values()
+    }
+
+    /// The counters of a pool's workers per launch configuration.
+    pub fn counters_by_launch_config(
+        &self,
+        pool: &str,
+    ) -> Option<&BTreeMap<LaunchConfigKey, Counters>> {
+        self.counters.get(pool)
+    }
+
+    /// The counters of all of a pool's workers.
+    pub fn pool_counters(&self, pool: &str) -> Counters {
+        let mut total = Counters::default();
+        for c in self.counters.get(pool).into_iter().flat_map(|m| m.values()) {
+            total.merge(c);
+        }
+        total
+    }
+
+    // ---- worker pool errors ----
+
+    /// Stores an error.
+    pub fn insert_error(&mut self, mut error: PoolError) {
+        error.seq = self.next_seq();
+        let rec = model::recency(error.reported, error.seq);
+        self.errors
+            .entry(error.worker_pool_id.clone())
+            .or_default()
+            .insert(rec, error);
+    }
+
+    /// A pool's errors, newest first.
+    pub fn pool_errors(&self, pool: &str) -> Option<&BTreeMap<Recency, PoolError>> {
+        self.errors.get(pool)
+    }
+
+    /// Every stored error.
+    pub fn all_errors(&self) -> impl Iterator<Item = &PoolError> {
+        self.errors.values().flat_map(|m| m.values())
+    }
+
+    /// Deletes errors reported before `cutoff` (upstream's 7-day cleanup).
+    pub fn expire_errors(&mut self, cutoff: Millis) {
+        for m in self.errors.values_mut() {
+            m.retain(|_, e| e.reported >= cutoff);
+        }
+        self.errors.retain(|_, m| !m.is_empty());
+    }
+
+    // ---- launch configurations ----
+
+    /// A pool's launch configurations by id.
+    pub fn launch_configs(&self, pool: &str) -> Option<&BTreeMap<String, LaunchConfig>> {
+        self.launch_configs.get(pool)
+    }
+
+    /// Replaces a pool's launch configurations.
+    pub fn set_launch_configs(&mut self, pool: &str, configs: BTreeMap<String, LaunchConfig>) {
+        if configs.is_empty() {
+            self.launch_configs.remove(pool);
+        } else {
+            self.launch_configs.insert(pool.to_string(), configs);
+        }
+    }
+
+    // ---- queue-side worker records ----
+
+    /// Inserts or replaces a queue worker record.
+    pub fn put_queue_worker(&mut self, w: QueueWorker) {
+        let key = (
+            w.worker_pool_id.clone(),
+            w.worker_group.clone(),
+            w.worker_id.clone(),
+        );
+        self.queue_workers.insert(key, w);
+    }
+
+    /// Queue worker records ordered by (pool, group, id).
+    pub fn queue_workers(&self) -> &BTreeMap<(String, String, String), QueueWorker> {
+        &self.queue_workers
+    }
+
+    /// Recounts everything from the workers: what the counters must equal (for invariant checks).
+    pub fn recount(&self) -> HashMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>> {
+        let mut out: HashMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>> = HashMap::new();
+        for w in self.workers.values() {
+            out.entry(w.worker_pool_id.clone())
+                .or_default()
+                .entry(w.launch_config_id.clone())
+                .or_default()
+                .apply(w.state, w.capacity, true);
+        }
+        out
+    }
+
+    /// Checks the store's invariants; `Err` names the first one broken.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        if self.recount() != self.counters {
+            return Err("pool counters differ from a recount of the workers".into());
+        }
+        let indexed: usize = self.pool_workers.values().map(BTreeMap::len).sum();
+        let grouped: usize = self.group_workers.values().map(BTreeMap::len).sum();
+        if indexed != self.workers.len() || grouped != self.workers.len() {
+            return Err(format!(
+                "indexes hold {indexed}/{grouped} entries for {} workers",
+                self.workers.len()
+            ));
+        }
+        for w in self.workers.values() {
+            let in_pool = self
+                .pool_workers
+                .get(&w.worker_pool_id)
+                .and_then(|m| m.get(&w.recency()))
+                == Some(&w.key());
+            if !in_pool {
+                return Err(format!("worker {:?} missing from its pool index", w.key()));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::model::{ProviderData, WorkerState};
+    use super::*;
+    use proptest::prelude::*;
+
+    fn worker(
+        pool: &str,
+        id: u8,
+        created: i64,
+        state: WorkerState,
+        capacity: u64,
+        lc: Option<u8>,
+    ) -> Worker {
+        Worker {
+            worker_pool_id: Arc::from(pool),
+            worker_group: Arc::from("g"),
+            worker_id: Arc::from(format!("w{id}")),
+            provider_id: "static".into(),
+            created,
+            expires: 0,
+            state,
+            capacity,
+            last_modified: 0,
+            last_checked: 0,
+            launch_config_id: lc.map(|l| format!("lc{l}")),
+            secret: None,
+            provider_data: ProviderData::default(),
+            seq: 0,
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Insert(u8, u8, i64, usize, u64, Option<u8>),
+        SetState(u8, u8, usize),
+        SetCapacity(u8, u8, u64),
+        Remove(u8, u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (
+                0u8..3,
+                0u8..20,
+                0i64..5,
+                0usize..4,
+                1u64..5,
+                proptest::option::of(0u8..2)
+            )
+                .prop_map(|(p, i, c, s, cap, lc)| Op::Insert(p, i, c, s, cap, lc)),
+            (0u8..3, 0u8..20, 0usize..4).prop_map(|(p, i, s)| Op::SetState(p, i, s)),
+            (0u8..3, 0u8..20, 1u64..9).prop_map(|(p, i, c)| Op::SetCapacity(p, i, c)),
+            (0u8..3, 0u8..20).prop_map(|(p, i)| Op::Remove(p, i)),
+        ]
+    }
+
+    proptest! {
+        /// Whatever the sequence of changes, the counters equal a recount and the indexes hold
+        /// every worker exactly once.
+        #[test]
+        fn counters_and_indexes_stay_consistent(ops in proptest::collection::vec(op(), 0..200)) {
+            let mut s = Store::new(Vec::new());
+            let pool = |p: u8| format!("p{p}/x");
+            for op in ops {
+                match op {
+                    Op::Insert(p, i, c, st, cap, lc) => {
+                        s.insert_worker(worker(&pool(p), i, c, WorkerState::ALL[st], cap, lc))
+                    }
+                    Op::SetState(p, i, st) => {
+                        s.update_worker(&WorkerKey::new(&pool(p), "g", &format!("w{i}")), |w| {
+                            w.state = WorkerState::ALL[st]
+                        });
+                    }
+                    Op::SetCapacity(p, i, c) => {
+                        s.update_worker(&WorkerKey::new(&pool(p), "g", &format!("w{i}")), |w| {
+                            w.capacity = c
+                        });
+                    }
+                    Op::Remove(p, i) => {
+                        s.remove_worker(&WorkerKey::new(&pool(p), "g", &format!("w{i}")));
+                    }
+                }
+                prop_assert_eq!(s.check_invariants(), Ok(()));
+            }
+        }
+    }
+
+    #[test]
+    fn pool_counters_sum_launch_configs() {
+        let mut s = Store::new(Vec::new());
+        s.insert_worker(worker("p/x", 1, 0, WorkerState::Running, 2, Some(1)));
+        s.insert_worker(worker("p/x", 2, 0, WorkerState::Running, 3, None));
+        s.insert_worker(worker("p/x", 3, 0, WorkerState::Stopped, 4, None));
+        let c = s.pool_counters("p/x");
+        assert_eq!(c.count, [0, 2, 0, 1]);
+        assert_eq!(c.current_capacity(), 5);
+        assert_eq!(
+            s.counters_by_launch_config("p/x").map(BTreeMap::len),
+            Some(2)
+        );
+    }
+}

@@ -1,0 +1,340 @@
+//! Route patterns and matching, as the real service's router (Express) does it.
+//!
+//! A pattern is written like `/workers/:workerPoolId/:workerGroup` (`:name` takes exactly one
+//! non-empty path segment) or `/worker-pool/{*workerPoolId}/stats` (`{*name}` takes the rest of
+//! the path, slashes included, possibly empty). A param segment may carry a literal suffix written
+//! with a backslash, as in the legacy colon routes: `:workerPoolId\:`.
+//!
+//! Matching works on the raw, still percent-encoded path (relative to the API prefix); captured
+//! values are percent-decoded afterwards, so `%2F` inside one segment becomes a `/` in the value.
+//! A single trailing slash is tolerated, and a splat is greedy (it keeps a trailing slash), exactly
+//! like the real router.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use regex::Regex;
+
+use crate::catalog::Entry;
+
+/// One piece of a route pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// A literal path segment, matched byte for byte (case-sensitive).
+    Literal(String),
+    /// A single-segment parameter, with an optional literal suffix (`:workerPoolId\:`).
+    Param {
+        /// Parameter name.
+        name: String,
+        /// Literal text that must follow the value inside the same segment.
+        suffix: String,
+    },
+    /// A parameter that takes the rest of the path, slashes included.
+    Splat {
+        /// Parameter name.
+        name: String,
+    },
+}
+
+/// A compiled route pattern.
+#[derive(Debug, Clone)]
+pub struct RoutePattern {
+    /// The pattern as written in `api.json` (`x-route`).
+    pub source: String,
+    /// The parsed segments.
+    pub segments: Vec<Segment>,
+    regex: Regex,
+}
+
+/// Why a route pattern could not be compiled.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid route pattern `{pattern}`: {reason}")]
+pub struct PatternError {
+    /// The offending pattern.
+    pub pattern: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// The characters `encodeURIComponent` leaves alone, as the official clients encode path values.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// Percent-encodes a path parameter value the way the official clients do (`/` becomes `%2F`).
+pub fn encode_component(value: &str) -> String {
+    utf8_percent_encode(value, COMPONENT).to_string()
+}
+
+/// Percent-decodes a captured value like `decodeURIComponent`: `None` for a malformed escape
+/// (`%ZZ`, a lone `%`) or bytes that are not UTF-8. `+` stays `+`.
+pub fn decode_component(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let s = std::str::from_utf8(hex).ok()?;
+            out.push(u8::from_str_radix(s, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+impl RoutePattern {
+    /// Compiles a pattern such as `/workers/:workerPoolId\:/:workerGroup`.
+    pub fn parse(source: &str) -> Result<RoutePattern, PatternError> {
+        let err = |reason: &str| PatternError {
+            pattern: source.to_string(),
+            reason: reason.to_string(),
+        };
+        let rest = source
+            .strip_prefix('/')
+            .ok_or_else(|| err("must start with `/`"))?;
+        let mut segments = Vec::new();
+        let mut regex = String::from("^");
+        let parts: Vec<&str> = rest.split('/').collect();
+        for part in &parts {
+            regex.push('/');
+            if let Some(inner) = part.strip_prefix("{*") {
+                let name = inner
+                    .strip_suffix('}')
+                    .filter(|n| !n.is_empty() && n.chars().all(is_name_char))
+                    .ok_or_else(|| err("malformed splat segment"))?;
+                regex.push_str("(.*)");
+                segments.push(Segment::Splat {
+                    name: name.to_string(),
+                });
+            } else if let Some(inner) = part.strip_prefix(':') {
+                let name: String = inner.chars().take_while(|c| is_name_char(*c)).collect();
+                if name.is_empty() {
+                    return Err(err("parameter without a name"));
+                }
+                let suffix = inner[name.len()..].replace('\\', "");
+                regex.push_str("([^/]+?)");
+                regex.push_str(&regex::escape(&suffix));
+                segments.push(Segment::Param { name, suffix });
+            } else {
+                if part.contains([':', '{', '}', '*']) {
+                    return Err(err("unexpected special character in a literal segment"));
+                }
+                regex.push_str(&regex::escape(part));
+                segments.push(Segment::Literal(part.to_string()));
+            }
+        }
+        // `/` alone parses as one empty literal; keep the regex `^/` + optional slash.
+        regex.push_str("/?$");
+        let regex = Regex::new(&regex).map_err(|e| err(&e.to_string()))?;
+        Ok(RoutePattern {
+            source: source.to_string(),
+            segments,
+            regex,
+        })
+    }
+
+    /// Parameter names, in the order they appear.
+    pub fn param_names(&self) -> Vec<&str> {
+        self.segments
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Param { name, .. } | Segment::Splat { name } => Some(name.as_str()),
+                Segment::Literal(_) => None,
+            })
+            .collect()
+    }
+
+    /// The published form of the route, with `<name>` placeholders (`/worker-pool/<workerPoolId>`).
+    pub fn published(&self) -> String {
+        let mut out = String::new();
+        for s in &self.segments {
+            out.push('/');
+            match s {
+                Segment::Literal(l) => out.push_str(l),
+                Segment::Param { name, suffix } => {
+                    out.push('<');
+                    out.push_str(name);
+                    out.push('>');
+                    out.push_str(suffix);
+                }
+                Segment::Splat { name } => {
+                    out.push('<');
+                    out.push_str(name);
+                    out.push('>');
+                }
+            }
+        }
+        out
+    }
+
+    /// Matches a raw path. `Ok(None)`: no match. `Err(name)`: it matched but the value of
+    /// parameter `name` is not a valid percent-encoding.
+    pub fn match_path(&self, raw_path: &str) -> Result<Option<BTreeMap<String, String>>, String> {
+        let Some(caps) = self.regex.captures(raw_path) else {
+            return Ok(None);
+        };
+        let mut params = BTreeMap::new();
+        for (i, name) in self.param_names().into_iter().enumerate() {
+            let raw = caps.get(i + 1).map_or("", |m| m.as_str());
+            let value = decode_component(raw).ok_or_else(|| name.to_string())?;
+            params.insert(name.to_string(), value);
+        }
+        Ok(Some(params))
+    }
+
+    /// Builds a raw path from parameter values, encoding them as the official clients do.
+    /// Returns the name of the first missing parameter on failure.
+    pub fn build(&self, params: &BTreeMap<String, String>) -> Result<String, String> {
+        let mut out = String::new();
+        for s in &self.segments {
+            out.push('/');
+            match s {
+                Segment::Literal(l) => out.push_str(l),
+                Segment::Param { name, suffix } => {
+                    let v = params.get(name).ok_or_else(|| name.clone())?;
+                    out.push_str(&encode_component(v));
+                    out.push_str(suffix);
+                }
+                Segment::Splat { name } => {
+                    let v = params.get(name).ok_or_else(|| name.clone())?;
+                    out.push_str(&encode_component(v));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A request matched to an API method.
+#[derive(Debug, Clone)]
+pub struct RouteMatch<'c> {
+    /// The catalog entry of the method.
+    pub entry: &'c Entry,
+    /// The name the request was routed under: the entry's name, or an alias such as
+    /// `workerWithColon` (used in `requestInfo.method` of error bodies).
+    pub routed_name: &'c str,
+    /// Decoded path parameters.
+    pub params: BTreeMap<String, String>,
+}
+
+/// What the router makes of a `(method, path)`.
+#[derive(Debug, Clone)]
+pub enum RouteOutcome<'c> {
+    /// A method of the API.
+    Matched(RouteMatch<'c>),
+    /// An `OPTIONS` request on a path some method answers: the methods allowed there.
+    Options {
+        /// HTTP methods allowed on the path, `HEAD` included where `GET` is.
+        allow: Vec<&'static str>,
+    },
+    /// The route matched, but a parameter is not valid percent-encoding (`%ZZ`).
+    BadEncoding {
+        /// The method the path matched.
+        entry: &'c Entry,
+        /// The offending parameter.
+        param: String,
+    },
+    /// No route for this method and path: the real service answers `404 {"error": "Not found"}`.
+    NotFound,
+}
+
+impl fmt::Display for RoutePattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, path: &str) -> Option<BTreeMap<String, String>> {
+        RoutePattern::parse(p).unwrap().match_path(path).unwrap()
+    }
+
+    #[test]
+    fn single_segment_params_need_an_encoded_slash() {
+        let p = "/workers/:workerPoolId/:workerGroup";
+        let got = m(p, "/workers/pp%2Fee/wg").unwrap();
+        assert_eq!(got["workerPoolId"], "pp/ee");
+        assert_eq!(got["workerGroup"], "wg");
+        assert!(m(p, "/workers/pp/ee/wg").is_none());
+        assert!(
+            m(p, "/workers/pp/wg/").is_some(),
+            "trailing slash tolerated"
+        );
+        assert!(m(p, "/workers//wg").is_none(), "segments are non-empty");
+    }
+
+    #[test]
+    fn splats_take_slashes_and_may_be_empty() {
+        let p = "/worker-pool/{*workerPoolId}";
+        assert_eq!(m(p, "/worker-pool/pp/ee").unwrap()["workerPoolId"], "pp/ee");
+        assert_eq!(
+            m(p, "/worker-pool/pp%2Fee").unwrap()["workerPoolId"],
+            "pp/ee"
+        );
+        assert_eq!(m(p, "/worker-pool/").unwrap()["workerPoolId"], "");
+        assert_eq!(m(p, "/worker-pool/a%2Fb/").unwrap()["workerPoolId"], "a/b/");
+        let s = "/worker-pool/{*workerPoolId}/stats";
+        assert_eq!(m(s, "/worker-pool/p/stats").unwrap()["workerPoolId"], "p");
+    }
+
+    #[test]
+    fn colon_suffix_is_literal() {
+        let p = "/workers/:workerPoolId\\:/:workerGroup";
+        let got = m(p, "/workers/pp%2Fee:/wg").unwrap();
+        assert_eq!(got["workerPoolId"], "pp/ee");
+        assert!(m(p, "/workers/pp%2Fee/wg").is_none());
+        assert_eq!(
+            RoutePattern::parse(p).unwrap().published(),
+            "/workers/<workerPoolId>:/<workerGroup>"
+        );
+    }
+
+    #[test]
+    fn literals_are_case_sensitive() {
+        assert!(m("/worker-pools", "/Worker-pools").is_none());
+        assert!(m("/worker-pools", "/worker-pools/").is_some());
+    }
+
+    #[test]
+    fn bad_escapes_are_reported() {
+        let p = RoutePattern::parse("/worker-pool/{*workerPoolId}").unwrap();
+        assert_eq!(p.match_path("/worker-pool/%ZZ"), Err("workerPoolId".into()));
+        assert_eq!(decode_component("a+b%20c"), Some("a+b c".into()));
+        assert_eq!(decode_component("%"), None);
+        assert_eq!(decode_component("%ff"), None, "not UTF-8");
+    }
+
+    #[test]
+    fn build_encodes_like_the_clients() {
+        let p = RoutePattern::parse("/worker-pool/{*workerPoolId}").unwrap();
+        let params = BTreeMap::from([("workerPoolId".to_string(), "a/b".to_string())]);
+        assert_eq!(p.build(&params).unwrap(), "/worker-pool/a%2Fb");
+        assert_eq!(p.build(&BTreeMap::new()), Err("workerPoolId".into()));
+    }
+
+    #[test]
+    fn malformed_patterns_are_rejected() {
+        assert!(RoutePattern::parse("no-slash").is_err());
+        assert!(RoutePattern::parse("/a/:").is_err());
+        assert!(RoutePattern::parse("/a/{*}").is_err());
+    }
+}
