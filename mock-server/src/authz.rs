@@ -72,10 +72,14 @@ impl ClientLookup for ServiceClients<'_> {
     fn client(&self, client_id: &str) -> Option<ClientRecord> {
         self.0.client(client_id).map(|c| ClientRecord {
             access_token: c.access_token,
-            scopes: c.scopes,
+            scopes: self.0.expand_scopes(&c.scopes),
             expires_ms: None,
             disabled: false,
         })
+    }
+
+    fn expand_scopes(&self, scopes: &[String]) -> Vec<String> {
+        self.0.expand_scopes(scopes)
     }
 }
 

@@ -26,12 +26,14 @@
 //! - [`auth`]: Hawk, temporary credentials, bewits, scopes; [`authz`] applies them to API calls.
 //! - [`credentials`], [`proofs`]: what the mock issues to workers (temporary credentials, fake
 //!   cloud identity proofs).
+//! - [`clients`]: the clients file (extra clients and roles).
 //! - [`service`]: one mock's shared state and options; [`clock`], [`ids`], [`journal`], [`time`],
 //!   [`error`], [`provider`], [`call`]: the small pieces.
 
 pub mod auth;
 pub mod authz;
 pub mod call;
+pub mod clients;
 pub mod clock;
 pub mod credentials;
 pub mod error;

@@ -188,7 +188,11 @@ fn run(
         if let Some(output) = &entry.output {
             if let Err(v) = svc.validators.validate(output, &body) {
                 let incident = svc.ids.uuid();
-                tracing::error!(method = %entry.name, ?v, "response does not match its output schema");
+                let broken: Vec<String> = v
+                    .iter()
+                    .map(|x| format!("{} {}", x.pointer, x.keyword))
+                    .collect();
+                tracing::error!(method = %entry.name, ?broken, "response does not match its output schema");
                 return Err(ApiError::new(
                     ErrorCode::InternalServerError,
                     format!(

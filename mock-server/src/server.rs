@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::clients::ClientsFile;
 use crate::clock::Clock;
 use crate::provider::{check_providers, Provider, ProviderConfigError};
 use crate::service::{AuthMode, Client, Options, Service, ROOT_CLIENT_ID};
@@ -48,6 +49,7 @@ pub struct MockServerBuilder {
     listen: Option<String>,
     clock: Option<Clock>,
     clients: Vec<(String, Client)>,
+    roles: Vec<(String, Vec<String>)>,
 }
 
 impl MockServerBuilder {
@@ -104,6 +106,28 @@ impl MockServerBuilder {
         self
     }
 
+    /// Adds a role: holding `assume:<role_id>` grants `scopes` (`role_id` may end in `*`).
+    pub fn role(
+        mut self,
+        role_id: impl Into<String>,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.roles
+            .push((role_id.into(), scopes.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// Adds every client and role of a clients file (see [`crate::clients`]).
+    pub fn clients_file(mut self, file: ClientsFile) -> Self {
+        for c in file.clients {
+            self = self.client(c.client_id, c.access_token, c.scopes);
+        }
+        for r in file.roles {
+            self = self.role(r.role_id, r.scopes);
+        }
+        self
+    }
+
     /// Starts with the clock frozen at `at` (ms since the epoch).
     pub fn frozen_clock(mut self, at: Millis) -> Self {
         self.clock = Some(Clock::frozen_at(at));
@@ -131,6 +155,9 @@ impl MockServerBuilder {
         ));
         for (id, c) in self.clients {
             svc.put_client(&id, c);
+        }
+        for (id, scopes) in self.roles {
+            svc.put_role(&id, scopes);
         }
         let addr = self.listen.unwrap_or_else(|| "127.0.0.1:0".to_string());
         let listener = TcpListener::bind(&addr)

@@ -88,6 +88,7 @@ pub struct Service {
     issuer: Issuer,
     proof_key: Vec<u8>,
     clients: RwLock<HashMap<String, Client>>,
+    roles: RwLock<Vec<(String, Vec<String>)>>,
     root_url: RwLock<String>,
     journal: Mutex<Journal>,
     started: Instant,
@@ -146,6 +147,7 @@ impl Service {
             issuer,
             proof_key,
             clients: RwLock::new(clients),
+            roles: RwLock::new(Vec::new()),
             root_url: RwLock::new("http://localhost".to_string()),
             started: Instant::now(),
         }
@@ -200,6 +202,22 @@ impl Service {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(client_id.to_string(), client);
+    }
+
+    /// Adds or replaces a role: holding `assume:<role_id>` grants `scopes`.
+    pub fn put_role(&self, role_id: &str, scopes: Vec<String>) {
+        let mut roles = self.roles.write().unwrap_or_else(|p| p.into_inner());
+        roles.retain(|(id, _)| id != role_id);
+        roles.push((role_id.to_string(), scopes));
+    }
+
+    /// Expands `scopes` with the configured roles (to a fixed point).
+    pub fn expand_scopes(&self, scopes: &[String]) -> Vec<String> {
+        let roles = self.roles.read().unwrap_or_else(|p| p.into_inner());
+        if roles.is_empty() {
+            return scopes.to_vec();
+        }
+        crate::auth::expand_roles(scopes, &roles)
     }
 
     /// The root client's accessToken.

@@ -317,3 +317,25 @@ async fn every_scoped_method_needs_exactly_its_scopes() {
         );
     }
 }
+
+/// A client whose scopes come from a role (`assume:project:proj`) gets the role's scopes.
+#[tokio::test]
+async fn roles_expand_assume_scopes() {
+    let file = worker_manager_mock::clients::ClientsFile::parse(
+        r#"{"clients": [{"clientId": "dev", "accessToken": "dev-token", "scopes": ["assume:project:proj"]}],
+            "roles": [{"roleId": "project:*", "scopes": ["worker-manager:get-worker-pool:<..>/*"]}]}"#,
+    )
+    .unwrap();
+    let mut api = Api::with(MockServer::builder().clients_file(file)).await;
+    api.create_pool("proj/linux", "static", json!({}))
+        .await
+        .ok();
+    api.create_pool("other/linux", "static", json!({}))
+        .await
+        .ok();
+    api.creds = Some(("dev".into(), "dev-token".into()));
+    api.get("/worker-pool/proj%2Flinux").await.ok();
+    api.get("/worker-pool/other%2Flinux")
+        .await
+        .expect(403, "InsufficientScopes");
+}

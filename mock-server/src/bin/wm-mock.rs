@@ -44,6 +44,9 @@ struct ServeArgs {
     /// A scope every request has, even without credentials (repeatable; the anonymous role).
     #[arg(long = "anonymous-scope", value_name = "SCOPE")]
     anonymous_scopes: Vec<String>,
+    /// A JSON file of extra clients (clientId, accessToken, scopes) and roles.
+    #[arg(long, value_name = "FILE")]
+    clients: Option<std::path::PathBuf>,
     /// Do not check responses against their output schemas (slightly faster).
     #[arg(long)]
     no_validate_responses: bool,
@@ -57,6 +60,7 @@ impl Default for ServeArgs {
             root_access_token: std::env::var("WM_MOCK_ROOT_ACCESS_TOKEN").ok(),
             seed: None,
             anonymous_scopes: Vec::new(),
+            clients: None,
             no_validate_responses: false,
         }
     }
@@ -95,6 +99,15 @@ async fn serve(args: ServeArgs) -> ExitCode {
         .validate_responses(!args.no_validate_responses);
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
+    }
+    if let Some(path) = &args.clients {
+        match worker_manager_mock::clients::ClientsFile::load(path) {
+            Ok(file) => builder = builder.clients_file(file),
+            Err(e) => {
+                eprintln!("wm-mock: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
     }
     if let Some(t) = &args.root_access_token {
         builder = builder.root_access_token(t.clone());

@@ -1,0 +1,85 @@
+//! The `wm-mock` binary: help, the ready line, credentials printed at start, bad configuration.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wm-mock");
+
+/// `--help` documents every serve flag.
+#[test]
+fn help_explains_the_flags() {
+    let out = Command::new(BIN)
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--listen",
+        "--auth",
+        "--root-access-token",
+        "--seed",
+        "--anonymous-scope",
+        "--clients",
+    ] {
+        assert!(text.contains(flag), "{flag} missing from:\n{text}");
+    }
+    let v = Command::new(BIN).arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&v.stdout).starts_with("wm-mock "));
+}
+
+/// `serve` on port 0 prints `listening on http://HOST:PORT` first, then export lines, and answers.
+#[test]
+fn serve_prints_the_ready_line_and_credentials() {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("WM_MOCK_ROOT_ACCESS_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split("listening on ")
+        .nth(1)
+        .expect("ready line")
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let exports: Vec<String> = (0..3).map(|_| lines.next().unwrap().unwrap()).collect();
+    assert_eq!(exports[0], format!("export TASKCLUSTER_ROOT_URL={url}"));
+    assert_eq!(
+        exports[1],
+        "export TASKCLUSTER_CLIENT_ID=static/taskcluster/root"
+    );
+    assert!(exports[2].starts_with("export TASKCLUSTER_ACCESS_TOKEN="));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        reqwest::get(format!("{url}/api/worker-manager/v1/ping"))
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    });
+    assert_eq!(status, 200);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A broken clients file stops the server from starting, with a message naming the file.
+#[test]
+fn bad_clients_file_is_refused() {
+    let path =
+        std::env::temp_dir().join(format!("wm-mock-bad-clients-{}.json", std::process::id()));
+    std::fs::write(&path, r#"{"clients": [{"clientId": "a"}]}"#).unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--clients"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(err.contains("accessToken"), "{err}");
+    let _ = std::fs::remove_file(path);
+}
