@@ -7,7 +7,23 @@ use serde_json::Value;
 use worker_manager_schemas::Entry;
 
 use crate::error::ApiError;
+use crate::provider::Provider;
+use crate::store::paging::PageRequest;
+use crate::store::Store;
 use crate::time::Millis;
+
+/// Changes a scenario rule makes to how one call is handled (see [`crate::scenario`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Providers to treat as failed for this call (`503 ProviderSetupFailed` where they are used).
+    pub failed_providers: Vec<String>,
+    /// Page size to use whatever `limit` says.
+    pub page_size: Option<usize>,
+    /// Page with upstream's offset tokens.
+    pub offset_tokens: bool,
+    /// Lifetime of worker credentials issued by this call.
+    pub credential_lifetime: Option<Millis>,
+}
 
 /// Who is calling, as authentication established it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -33,6 +49,8 @@ pub struct Call<'a> {
     pub caller: &'a Caller,
     /// The mock's clock when the call started.
     pub now: Millis,
+    /// What scenario rules changed for this call.
+    pub overrides: &'a Overrides,
 }
 
 impl Call<'_> {
@@ -49,6 +67,27 @@ impl Call<'_> {
     /// A string member of the body (empty if absent).
     pub fn body_str(&self, name: &str) -> &str {
         self.body.get(name).and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The page this list call asks for (`limit`, `continuationToken`, and scenario overrides).
+    pub fn page_request(&self) -> Result<PageRequest, ApiError> {
+        PageRequest::new(
+            self.query("limit"),
+            self.query("continuationToken"),
+            self.overrides.page_size,
+            self.overrides.offset_tokens,
+        )
+    }
+
+    /// The provider `id` as this call sees it: configured, and failed if it is, or if a scenario
+    /// outage covers this call.
+    pub fn provider(&self, store: &Store, id: &str) -> Option<Provider> {
+        store.provider(id).map(|mut p| {
+            if self.overrides.failed_providers.contains(&p.provider_id) {
+                p.setup_failed = true;
+            }
+            p
+        })
     }
 
     /// Checks the method's scope expression with parameters taken from the path and from `extra`

@@ -53,6 +53,26 @@ impl ErrorCode {
         }
     }
 
+    /// Parses a code as it appears in error bodies.
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        use ErrorCode::*;
+        [
+            MalformedPayload,
+            InvalidRequestArguments,
+            InputValidationError,
+            InputError,
+            AuthenticationFailed,
+            InsufficientScopes,
+            ResourceNotFound,
+            RequestConflict,
+            InputTooLarge,
+            InternalServerError,
+            ProviderSetupFailed,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+
     /// The code as it appears in error bodies.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -145,17 +165,18 @@ pub struct RequestInfo<'a> {
 
 /// The JSON body of an error answer, in the real service's envelope.
 pub fn error_body(err: &ApiError, info: &RequestInfo<'_>) -> Value {
+    envelope(err.code.as_str(), err.status(), &err.message, info)
+}
+
+/// The envelope for any code and status (scenario rules may answer with codes of their own).
+pub fn envelope(code: &str, status: u16, text: &str, info: &RequestInfo<'_>) -> Value {
     let time = format_ms(info.time);
     let message = format!(
-        "{}\n\n---\n\n* method:     {}\n* errorCode:  {}\n* statusCode: {}\n* time:       {}",
-        err.message,
+        "{text}\n\n---\n\n* method:     {}\n* errorCode:  {code}\n* statusCode: {status}\n* time:       {time}",
         info.method,
-        err.code,
-        err.status(),
-        time
     );
     json!({
-        "code": err.code.as_str(),
+        "code": code,
         "message": message,
         "requestInfo": {
             "method": info.method,

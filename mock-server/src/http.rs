@@ -1,45 +1,36 @@
-//! The HTTP face of a [`Service`]: an axum router whose API routes all go through one handler that
-//! asks the catalog where a request belongs (so axum holds no copy of the route table), plus the
-//! reference and schema documents a deployment serves, and the root-level Dockerflow endpoints.
+//! The HTTP face of a [`Host`]: one axum fallback handler that finds the service (main or tenant)
+//! and asks the catalog where a request belongs (so axum holds no copy of the route table). It
+//! serves the API, the reference and schema documents a deployment serves, the root-level
+//! Dockerflow endpoints and the admin API, and applies scenario rules around the pipeline.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::body::{to_bytes, Body};
-use axum::extract::{Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, request::Parts, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
 use axum::Router;
 use serde_json::{json, Value};
-use worker_manager_schemas::{files, validate::with_root_url, RouteOutcome, API_PREFIX};
+use worker_manager_schemas::{
+    files, validate::with_root_url, RouteMatch, RouteOutcome, API_PREFIX, REFERENCE_PATH,
+    SCHEMA_PREFIX,
+};
 
 use crate::error::{ApiError, ErrorCode};
-use crate::journal::JournalEntry;
+use crate::host::Host;
+use crate::journal::{bounded, redact_response, JournalEntry};
 use crate::pipeline::{self, Answer, RawRequest};
+use crate::scenario::engine::{touched_provider, After, Before, Facts};
+use crate::scenario::rules::ErrorAnswer;
 use crate::service::Service;
 
 /// Largest request body accepted (the real service's limit is 10 MB).
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
-/// The router of a service.
-pub fn router(svc: Arc<Service>) -> Router {
-    Router::new()
-        .route("/references/worker-manager/v1/api.json", get(reference))
-        .route("/schemas/worker-manager/v1/{file}", get(schema))
-        .route(
-            "/__heartbeat__",
-            get(|| async { json_response(200, &json!({})) }),
-        )
-        .route(
-            "/__lbheartbeat__",
-            get(|| async { json_response(200, &json!({})) }),
-        )
-        .route(
-            "/__version__",
-            get(|| async { json_response(200, &crate::resources::meta::version_object()) }),
-        )
-        .fallback(api)
-        .with_state(svc)
+/// The router of a host.
+pub fn router(host: Arc<Host>) -> Router {
+    Router::new().fallback(dispatch).with_state(host)
 }
 
 /// A JSON response as the real service sends it: pretty-printed, with its standard headers.
@@ -52,6 +43,32 @@ pub fn json_response(status: u16, body: &Value) -> Response {
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     resp
+}
+
+/// A response whose body fails at once: the server closes the connection without a (complete)
+/// answer, as a network fault would.
+fn broken_connection() -> Response {
+    Response::new(Body::from_stream(FailingBody(false)))
+}
+
+/// A body stream whose first item is an error.
+struct FailingBody(bool);
+
+impl futures_core::Stream for FailingBody {
+    type Item = Result<Bytes, std::io::Error>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        if self.0 {
+            return std::task::Poll::Ready(None);
+        }
+        self.0 = true;
+        std::task::Poll::Ready(Some(Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "scenario rule: connection reset",
+        ))))
+    }
 }
 
 fn standard_headers(headers: &mut HeaderMap, svc: &Service, trace_id: Option<&HeaderValue>) {
@@ -106,31 +123,59 @@ pub fn host_and_port(headers: &HeaderMap) -> (String, u16) {
     )
 }
 
-async fn api(State(svc): State<Arc<Service>>, req: Request) -> Response {
+fn not_found() -> Response {
+    json_response(404, &pipeline::not_found_body())
+}
+
+/// Finds the service a request is for, then the part of the server that answers it.
+async fn dispatch(State(host): State<Arc<Host>>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let (svc, rest, is_tenant) = match path.strip_prefix("/t/") {
+        Some(after) => {
+            let (id, rest) = after.split_at(after.find('/').unwrap_or(after.len()));
+            match host.tenant(id) {
+                Some(svc) => (svc, rest.to_string(), true),
+                None => return not_found(),
+            }
+        }
+        None => (Arc::clone(&host.main), path.clone(), false),
+    };
+    if let Some(rel) = rest.strip_prefix(API_PREFIX) {
+        let rel = if rel.is_empty() { "/" } else { rel };
+        return api(svc, rel.to_string(), req).await;
+    }
+    if let Some(admin) = rest.strip_prefix(crate::admin::PREFIX) {
+        return crate::admin::handle(&host, svc, is_tenant, admin.to_string(), req).await;
+    }
+    match rest.as_str() {
+        REFERENCE_PATH => json_response(200, &svc.catalog.published_reference()),
+        "/__heartbeat__" | "/__lbheartbeat__" => json_response(200, &json!({})),
+        "/__version__" => json_response(200, &crate::resources::meta::version_object()),
+        other => match other.strip_prefix(SCHEMA_PREFIX) {
+            Some(file) => {
+                let name = file.strip_suffix(".json").unwrap_or(file);
+                match files::schema_text(name).and_then(|t| serde_json::from_str::<Value>(t).ok()) {
+                    Some(s) => json_response(200, &with_root_url(&s, &svc.root_url())),
+                    None => not_found(),
+                }
+            }
+            None => not_found(),
+        },
+    }
+}
+
+/// Answers an API request: route, scenario rules, pipeline, journal.
+async fn api(svc: Arc<Service>, rel: String, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let trace_id = parts.headers.get("x-taskcluster-trace-id").cloned();
     let resource = parts.uri.path_and_query().map_or_else(
         || parts.uri.path().to_string(),
         |pq| pq.as_str().to_string(),
     );
-    let raw_path = parts.uri.path();
     let method = parts.method.as_str().to_string();
-    let mut entry = JournalEntry {
-        time: svc.clock.now_ms(),
-        http_method: method.clone(),
-        path: resource.clone(),
-        method: None,
-        params: Default::default(),
-        client_id: None,
-        status: 404,
-        error_code: None,
-    };
-    let outcome = match raw_path.strip_prefix(API_PREFIX) {
-        Some(rel) => svc.catalog.match_route(&method, rel),
-        None => RouteOutcome::NotFound,
-    };
-    let mut resp = match outcome {
-        RouteOutcome::NotFound => json_response(404, &pipeline::not_found_body()),
+    let mut entry = JournalEntry::new(svc.clock.now_ms(), &method, &resource);
+    let mut resp = match svc.catalog.match_route(&method, &rel) {
+        RouteOutcome::NotFound => not_found(),
         RouteOutcome::Options { allow } => {
             entry.status = 200;
             let allow = allow.join(", ");
@@ -146,57 +191,27 @@ async fn api(State(svc): State<Arc<Service>>, req: Request) -> Response {
         }
         RouteOutcome::BadEncoding { entry: e, param } => {
             entry.method = Some(e.name.clone());
-            answer(&mut entry, pipeline::bad_encoding(&svc, &e.name, &param))
+            answer_response(&mut entry, pipeline::bad_encoding(&svc, &e.name, &param))
         }
         RouteOutcome::Matched(m) => {
             entry.method = Some(m.entry.name.clone());
             entry.params = m.params.clone();
-            let bytes = match to_bytes(body, MAX_BODY_BYTES).await {
-                Ok(b) => b,
+            match to_bytes(body, MAX_BODY_BYTES).await {
+                Ok(bytes) => {
+                    matched(&svc, &m, &parts, &method, &resource, &bytes, &mut entry).await
+                }
                 Err(_) => {
                     let err = ApiError::new(
                         ErrorCode::InputTooLarge,
                         format!("Request body is larger than {MAX_BODY_BYTES} bytes"),
                     );
-                    let body = crate::error::error_body(
-                        &err,
-                        &crate::error::RequestInfo {
-                            method: m.routed_name,
-                            params: &m.params,
-                            payload: json!({}),
-                            time: svc.clock.now_ms(),
-                        },
-                    );
-                    let a = Answer {
-                        status: 413,
-                        body,
-                        error_code: Some(ErrorCode::InputTooLarge),
-                        client_id: None,
-                    };
-                    return finish(&svc, entry, a, trace_id.as_ref());
+                    let (status, body) =
+                        pipeline::error_answer(&err, &m, &json!({}), svc.clock.now_ms());
+                    entry.status = status;
+                    entry.error_code = Some(err.code.as_str().to_string());
+                    json_response(status, &body)
                 }
-            };
-            let (host, port) = host_and_port(&parts.headers);
-            let header_text =
-                |k: header::HeaderName| parts.headers.get(k).and_then(|v| v.to_str().ok());
-            let raw = RawRequest {
-                method: if parts.method == Method::HEAD {
-                    "GET"
-                } else {
-                    &method
-                },
-                resource: &resource,
-                query: parts.uri.query(),
-                authorization: header_text(header::AUTHORIZATION),
-                content_type: header_text(header::CONTENT_TYPE),
-                has_body: parts.headers.contains_key(header::CONTENT_LENGTH)
-                    || parts.headers.contains_key(header::TRANSFER_ENCODING),
-                host,
-                port,
-                body: &bytes,
-            };
-            let a = pipeline::process(&svc, &m, &raw);
-            return finish(&svc, entry, a, trace_id.as_ref());
+            }
         }
     };
     standard_headers(resp.headers_mut(), &svc, trace_id.as_ref());
@@ -204,10 +219,13 @@ async fn api(State(svc): State<Arc<Service>>, req: Request) -> Response {
     resp
 }
 
-fn answer(entry: &mut JournalEntry, a: Answer) -> Response {
+fn answer_response(entry: &mut JournalEntry, a: Answer) -> Response {
     entry.status = a.status;
     entry.error_code = a.error_code.map(|c| c.as_str().to_string());
     entry.client_id = a.client_id.clone();
+    entry.conformed = a.conformed;
+    entry.request_body = bounded(a.payload.clone());
+    entry.response_body = bounded(redact_response(&a.body));
     let mut r = json_response(a.status, &a.body);
     if a.status == 401 {
         r.headers_mut()
@@ -216,26 +234,138 @@ fn answer(entry: &mut JournalEntry, a: Answer) -> Response {
     r
 }
 
-fn finish(
-    svc: &Service,
-    mut entry: JournalEntry,
-    a: Answer,
-    trace: Option<&HeaderValue>,
+/// The envelope answer of a scenario error for a routed request.
+fn scenario_error(svc: &Service, m: &RouteMatch<'_>, e: &ErrorAnswer, body: &Value) -> Answer {
+    let payload = crate::error::redact_payload(m.routed_name, body);
+    let info = crate::error::RequestInfo {
+        method: m.routed_name,
+        params: &m.params,
+        payload: payload.clone(),
+        time: svc.clock.now_ms(),
+    };
+    Answer {
+        status: e.status,
+        body: crate::error::envelope(&e.code, e.status, &e.message, &info),
+        error_code: ErrorCode::parse(&e.code),
+        client_id: None,
+        conformed: None,
+        payload,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn matched(
+    svc: &Arc<Service>,
+    m: &RouteMatch<'_>,
+    parts: &Parts,
+    method: &str,
+    resource: &str,
+    bytes: &Bytes,
+    entry: &mut JournalEntry,
 ) -> Response {
-    let mut r = answer(&mut entry, a);
-    standard_headers(r.headers_mut(), svc, trace);
-    svc.record(entry);
-    r
+    let (host, port) = host_and_port(&parts.headers);
+    let header_text = |k: header::HeaderName| parts.headers.get(k).and_then(|v| v.to_str().ok());
+    let raw = RawRequest {
+        method,
+        resource,
+        query: parts.uri.query(),
+        authorization: header_text(header::AUTHORIZATION),
+        content_type: header_text(header::CONTENT_TYPE),
+        has_body: parts.headers.contains_key(header::CONTENT_LENGTH)
+            || parts.headers.contains_key(header::TRANSFER_ENCODING),
+        host,
+        port,
+        body: bytes,
+    };
+    let decision = {
+        let engine = svc.engine();
+        if engine.is_empty() {
+            Default::default()
+        } else {
+            let lenient: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+            let provider = touched_provider(&svc.store(), &m.params, &lenient);
+            let claimed = raw.authorization.and_then(crate::authz::claimed_client_id);
+            let token = worker_manager_schemas::params::parse_query(raw.query.unwrap_or(""))
+                .get("continuationToken")
+                .and_then(|v| v.first().cloned());
+            let facts = Facts {
+                method: &m.entry.name,
+                params: &m.params,
+                body: &lenient,
+                client: claimed.as_deref(),
+                provider: provider.as_deref(),
+                token: token.as_deref(),
+                now: svc.clock.now_ms(),
+            };
+            engine.decide(&facts, &svc.ids)
+        }
+    };
+    entry.rules = decision.fired.clone();
+    if decision.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(decision.latency_ms)).await;
+    }
+    let lenient = || serde_json::from_slice::<Value>(bytes).unwrap_or(json!({}));
+    match &decision.before {
+        Some(Before::Reset) => {
+            entry.status = 0;
+            return broken_connection();
+        }
+        Some(Before::Raw {
+            status,
+            headers,
+            body,
+        }) => {
+            entry.status = *status;
+            let mut r = Response::new(Body::from(body.clone()));
+            *r.status_mut() = StatusCode::from_u16(*status).unwrap_or(StatusCode::OK);
+            for (k, v) in headers {
+                if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v))
+                {
+                    r.headers_mut().insert(k, v);
+                }
+            }
+            return r;
+        }
+        Some(Before::Error(e)) => {
+            return answer_response(entry, scenario_error(svc, m, e, &lenient()));
+        }
+        None => {}
+    }
+    let mut answer = pipeline::process(svc, m, &raw, &decision.overrides);
+    match &decision.after {
+        Some(After::Duplicate) => answer = pipeline::process(svc, m, &raw, &decision.overrides),
+        Some(After::Drop) => {
+            answer_response(entry, answer);
+            entry.status = 0;
+            return broken_connection();
+        }
+        Some(After::Fail(e)) => answer = scenario_error(svc, m, e, &lenient()),
+        Some(After::EmptyPage) if answer.status == 200 => {
+            empty_page(&mut answer.body, raw.query);
+        }
+        _ => {}
+    }
+    answer_response(entry, answer)
 }
 
-async fn reference(State(svc): State<Arc<Service>>) -> impl IntoResponse {
-    json_response(200, &svc.catalog.published_reference())
-}
-
-async fn schema(State(svc): State<Arc<Service>>, Path(file): Path<String>) -> Response {
-    let name = file.strip_suffix(".json").unwrap_or(&file);
-    match files::schema_text(name).and_then(|t| serde_json::from_str::<Value>(t).ok()) {
-        Some(s) => json_response(200, &with_root_url(&s, &svc.root_url())),
-        None => json_response(404, &pipeline::not_found_body()),
+/// Empties every list of a list answer and points its continuationToken back at the same place
+/// (the token the request came with, or one that restarts from the first page).
+fn empty_page(body: &mut Value, query: Option<&str>) {
+    let Some(m) = body.as_object_mut() else {
+        return;
+    };
+    let mut emptied = false;
+    for v in m.values_mut() {
+        if let Some(a) = v.as_array_mut() {
+            a.clear();
+            emptied = true;
+        }
+    }
+    if emptied {
+        let token = worker_manager_schemas::params::parse_query(query.unwrap_or(""))
+            .get("continuationToken")
+            .and_then(|v| v.first().cloned())
+            .unwrap_or_else(|| "restart".to_string());
+        m.insert("continuationToken".into(), token.into());
     }
 }

@@ -63,6 +63,21 @@ impl Ids {
         URL_SAFE_NO_PAD.encode(self.bytes::<32>())
     }
 
+    /// A uniform draw in `[0, 1)` (probabilistic faults).
+    pub fn unit(&self) -> f64 {
+        let b = self.bytes::<8>();
+        (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A uniform draw in `lo..=hi` (random latencies).
+    pub fn between(&self, lo: u64, hi: u64) -> u64 {
+        if hi <= lo {
+            return lo;
+        }
+        let span = hi - lo + 1;
+        lo + u64::from_le_bytes(self.bytes::<8>()) % span
+    }
+
     /// A UUID string (for request ids and incident ids).
     pub fn uuid(&self) -> String {
         let b = self.bytes::<16>();

@@ -15,8 +15,9 @@
 //!
 //! ## Map of the crate
 //! - [`server`]: [`MockServer`] and its builder — a running mock on a local port.
-//! - [`http`]: the axum router; every API request goes through one handler that routes with the
-//!   catalog of `worker-manager-schemas` (the project's one route table).
+//! - [`http`]: the axum router; every request goes through one handler that finds the service
+//!   ([`host`]: main or tenant) and routes API calls with the catalog of `worker-manager-schemas`
+//!   (the project's one route table); [`admin`]: the `/__mock__/` control API.
 //! - [`pipeline`]: the request steps in the real service's order (body, auth, params, query, schema,
 //!   handler, output check), as plain functions.
 //! - [`resources`]: one module per API resource (worker pools, workers, errors, registration,
@@ -27,9 +28,11 @@
 //! - [`credentials`], [`proofs`]: what the mock issues to workers (temporary credentials, fake
 //!   cloud identity proofs).
 //! - [`clients`]: the clients file (extra clients and roles).
+//! - [`scenario`]: scenario files (seed + rules) and the rule engine.
 //! - [`service`]: one mock's shared state and options; [`clock`], [`ids`], [`journal`], [`time`],
 //!   [`error`], [`provider`], [`call`]: the small pieces.
 
+pub mod admin;
 pub mod auth;
 pub mod authz;
 pub mod call;
@@ -37,6 +40,7 @@ pub mod clients;
 pub mod clock;
 pub mod credentials;
 pub mod error;
+pub mod host;
 pub mod http;
 pub mod ids;
 pub mod journal;
@@ -44,6 +48,7 @@ pub mod pipeline;
 pub mod proofs;
 pub mod provider;
 pub mod resources;
+pub mod scenario;
 pub mod server;
 pub mod service;
 pub mod store;

@@ -18,7 +18,7 @@ use worker_manager_schemas::validate::ajv_message;
 use worker_manager_schemas::RouteMatch;
 
 use crate::authz;
-use crate::call::{Call, Caller};
+use crate::call::{Call, Caller, Overrides};
 use crate::error::{error_body, redact_payload, ApiError, ErrorCode, RequestInfo};
 use crate::resources;
 use crate::service::{AuthMode, Service};
@@ -57,6 +57,11 @@ pub struct Answer {
     pub error_code: Option<ErrorCode>,
     /// The clientId the request was signed with, if any.
     pub client_id: Option<String>,
+    /// Whether the request's parameters, query and body conformed to the method's definition
+    /// (`None`: the pipeline stopped before checking them).
+    pub conformed: Option<bool>,
+    /// The request body as parsed, redacted for the journal.
+    pub payload: Value,
 }
 
 fn is_json(content_type: Option<&str>) -> bool {
@@ -95,31 +100,63 @@ fn scopes_from_path_only(scopes: &Value, args: &[String]) -> bool {
     names.iter().all(|n| args.contains(n))
 }
 
-/// Runs the whole pipeline for a routed request.
-pub fn process(svc: &Service, m: &RouteMatch<'_>, req: &RawRequest<'_>) -> Answer {
+/// What the pipeline learned on the way, for the journal.
+#[derive(Debug, Default)]
+struct Progress {
+    payload: Value,
+    client_id: Option<String>,
+    conformed: Option<bool>,
+}
+
+/// The error answer of a routed request, in the standard envelope.
+pub fn error_answer(err: &ApiError, m: &RouteMatch<'_>, payload: &Value, now: i64) -> (u16, Value) {
+    let info = RequestInfo {
+        method: m.routed_name,
+        params: &m.params,
+        payload: redact_payload(m.routed_name, payload),
+        time: now,
+    };
+    (err.status(), error_body(err, &info))
+}
+
+/// Runs the whole pipeline for a routed request, with the changes scenario rules ask for.
+pub fn process(
+    svc: &Service,
+    m: &RouteMatch<'_>,
+    req: &RawRequest<'_>,
+    overrides: &Overrides,
+) -> Answer {
     let now = svc.clock.now_ms();
-    let mut payload = json!({});
-    let mut client_id = None;
-    let result = run(svc, m, req, now, &mut payload, &mut client_id);
+    let mut progress = Progress {
+        payload: json!({}),
+        ..Progress::default()
+    };
+    let result = run(svc, m, req, now, overrides, &mut progress);
+    let payload = redact_payload(m.routed_name, &progress.payload);
     match result {
         Ok(body) => Answer {
             status: 200,
             body,
             error_code: None,
-            client_id,
+            client_id: progress.client_id,
+            conformed: progress.conformed,
+            payload,
         },
         Err(err) => {
-            let info = RequestInfo {
-                method: m.routed_name,
-                params: &m.params,
-                payload: redact_payload(m.routed_name, &payload),
-                time: now,
+            let (status, body) = error_answer(&err, m, &progress.payload, now);
+            let conformed = match err.code {
+                ErrorCode::MalformedPayload
+                | ErrorCode::InvalidRequestArguments
+                | ErrorCode::InputValidationError => Some(false),
+                _ => progress.conformed,
             };
             Answer {
-                status: err.status(),
-                body: error_body(&err, &info),
+                status,
+                body,
                 error_code: Some(err.code),
-                client_id,
+                client_id: progress.client_id,
+                conformed,
+                payload,
             }
         }
     }
@@ -130,11 +167,13 @@ fn run(
     m: &RouteMatch<'_>,
     req: &RawRequest<'_>,
     now: i64,
-    payload: &mut Value,
-    client_id: &mut Option<String>,
+    overrides: &Overrides,
+    progress: &mut Progress,
 ) -> Result<Value, ApiError> {
     let entry = m.entry;
-    *payload = parse_body(req)?;
+    progress.payload = parse_body(req)?;
+    let payload = &progress.payload;
+    let client_id = &mut progress.client_id;
     let caller = match &entry.scopes {
         None => Caller::default(),
         Some(scopes) => {
@@ -182,6 +221,7 @@ fn run(
         body: payload,
         caller: &caller,
         now,
+        overrides,
     };
     let body = handler(svc, &call)?;
     if svc.options.validate_responses {
@@ -261,6 +301,8 @@ pub fn bad_encoding(svc: &Service, m_name: &str, param: &str) -> Answer {
         body: error_body(&err, &info),
         error_code: Some(err.code),
         client_id: None,
+        conformed: Some(false),
+        payload: json!({}),
     }
 }
 

@@ -9,6 +9,7 @@ use tokio::task::JoinHandle;
 
 use crate::clients::ClientsFile;
 use crate::clock::Clock;
+use crate::host::Host;
 use crate::provider::{check_providers, Provider, ProviderConfigError};
 use crate::service::{AuthMode, Client, Options, Service, ROOT_CLIENT_ID};
 use crate::time::Millis;
@@ -50,6 +51,7 @@ pub struct MockServerBuilder {
     clock: Option<Clock>,
     clients: Vec<(String, Client)>,
     roles: Vec<(String, Vec<String>)>,
+    admin_token: Option<String>,
 }
 
 impl MockServerBuilder {
@@ -128,6 +130,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// A bearer token that opens the admin API (`/__mock__/`) besides root credentials.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.admin_token = Some(token.into());
+        self
+    }
+
     /// Starts with the clock frozen at `at` (ms since the epoch).
     pub fn frozen_clock(mut self, at: Millis) -> Self {
         self.clock = Some(Clock::frozen_at(at));
@@ -170,8 +178,10 @@ impl MockServerBuilder {
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
         svc.set_root_url(&format!("http://{local}"));
+        svc.snapshot_baseline();
+        let host = Arc::new(Host::new(Arc::clone(&svc), self.admin_token));
         let (tx, rx) = oneshot::channel::<()>();
-        let app = crate::http::router(Arc::clone(&svc));
+        let app = crate::http::router(Arc::clone(&host));
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async {
@@ -181,6 +191,7 @@ impl MockServerBuilder {
         });
         Ok(MockServer {
             svc,
+            host,
             addr: local,
             shutdown: Some(tx),
             task: Some(task),
@@ -201,6 +212,7 @@ impl MockServerBuilder {
 #[derive(Debug)]
 pub struct MockServer {
     svc: Arc<Service>,
+    host: Arc<Host>,
     addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
@@ -251,6 +263,21 @@ impl MockServer {
     /// The mock's clock.
     pub fn clock(&self) -> &Clock {
         &self.svc.clock
+    }
+
+    /// The request journal, oldest first.
+    pub fn journal(&self) -> Vec<crate::journal::JournalEntry> {
+        self.svc.journal().into_iter().collect()
+    }
+
+    /// Every scenario rule with how often it matched and fired.
+    pub fn rule_hits(&self) -> Vec<crate::scenario::engine::RuleReport> {
+        self.svc.rule_reports()
+    }
+
+    /// The host: the main service and its tenants.
+    pub fn host(&self) -> &Arc<Host> {
+        &self.host
     }
 
     /// Stops serving and waits until the server has shut down.

@@ -4,7 +4,7 @@
 //! the id generator, the known clients, the issuer of worker credentials and the options.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 use std::time::Instant;
 
 use worker_manager_schemas::{Catalog, Validators};
@@ -14,6 +14,8 @@ use crate::credentials::{issuer_scopes, Issuer, ISSUER_CLIENT_ID};
 use crate::ids::Ids;
 use crate::journal::{Journal, JournalEntry};
 use crate::provider::Provider;
+use crate::scenario::engine::{Engine, RuleReport};
+use crate::scenario::rules::Rule;
 use crate::store::Store;
 
 /// The clientId of the root client, which holds scope `*`.
@@ -91,6 +93,8 @@ pub struct Service {
     roles: RwLock<Vec<(String, Vec<String>)>>,
     root_url: RwLock<String>,
     journal: Mutex<Journal>,
+    engine: RwLock<Engine>,
+    baseline: Mutex<Option<Store>>,
     started: Instant,
 }
 
@@ -143,6 +147,8 @@ impl Service {
             catalog: Catalog::embedded(),
             validators: Validators::embedded(),
             journal: Mutex::new(Journal::new(options.journal_capacity)),
+            engine: RwLock::new(Engine::new()),
+            baseline: Mutex::new(None),
             options,
             issuer,
             proof_key,
@@ -225,6 +231,58 @@ impl Service {
         self.client(ROOT_CLIENT_ID)
             .map(|c| c.access_token)
             .unwrap_or_default()
+    }
+
+    /// The scenario rule engine (read access: deciding, reports).
+    pub fn engine(&self) -> RwLockReadGuard<'_, Engine> {
+        self.engine.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Appends scenario rules.
+    pub fn add_rules(&self, rules: &[Rule]) {
+        let now = self.clock.now_ms();
+        self.engine
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .add_rules(rules, now);
+    }
+
+    /// Removes every scenario rule.
+    pub fn clear_rules(&self) {
+        self.engine
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// Every rule with how often it matched and fired.
+    pub fn rule_reports(&self) -> Vec<RuleReport> {
+        self.engine().reports()
+    }
+
+    /// Remembers the current state as the one [`Service::reset`] goes back to.
+    pub fn snapshot_baseline(&self) {
+        let copy = self.store().clone();
+        *self.baseline.lock().unwrap_or_else(|p| p.into_inner()) = Some(copy);
+    }
+
+    /// Goes back to the state of the last [`Service::snapshot_baseline`] (or an empty store with
+    /// the configured providers), and sets every rule counter back to zero.
+    pub fn reset(&self) {
+        let baseline = self
+            .baseline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .unwrap_or_else(|| Store::new(self.options.providers.clone()));
+        *self.store() = baseline;
+        self.engine().reset_counters();
+    }
+
+    /// Clears the journal.
+    pub fn clear_journal(&self) {
+        let mut j = self.journal.lock().unwrap_or_else(|p| p.into_inner());
+        *j = Journal::new(self.options.journal_capacity);
     }
 
     /// Appends to the request journal.

@@ -14,8 +14,9 @@ use crate::call::Call;
 use crate::error::ApiError;
 use crate::service::Service;
 use crate::store::model::LaunchConfig;
-use crate::store::paging::{decode_token, encode_token, keyset_page, page_size};
+use crate::store::paging::list_body;
 use crate::time::{format_ms, Millis};
+use std::ops::Bound;
 
 /// The content of a launch config that identity is judged on: everything but `workerManager`.
 fn content(entry: &Value) -> Value {
@@ -125,8 +126,7 @@ fn render(lc: &LaunchConfig) -> Value {
 /// `includeArchived=true`.
 pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let id = call.param("workerPoolId");
-    let size = page_size(call.query("limit"))?;
-    let after = decode_token('l', call.query("continuationToken"))?.map(|c| c.0);
+    let req = call.page_request()?;
     let include_archived = call.query("includeArchived") == Some("true");
     let store = svc.store();
     if store.pool(id).is_none() {
@@ -134,15 +134,19 @@ pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     }
     let empty = BTreeMap::new();
     let all = store.launch_configs(id).unwrap_or(&empty);
-    let (items, next) = keyset_page(all, after.as_ref(), size, |lc| {
-        include_archived || !lc.is_archived
-    });
-    let mut out =
-        json!({ "workerPoolLaunchConfigs": items.into_iter().map(render).collect::<Vec<_>>() });
-    if let Some(k) = next {
-        out["continuationToken"] = Value::String(encode_token('l', &k));
-    }
-    Ok(out)
+    let page = req.page(
+        'l',
+        all,
+        (Bound::Unbounded, Bound::Unbounded),
+        |k| k.clone(),
+        |c| Some(c.to_string()),
+        |lc| include_archived || !lc.is_archived,
+    );
+    Ok(list_body(
+        "workerPoolLaunchConfigs",
+        page.items.into_iter().map(render),
+        page.next_token,
+    ))
 }
 
 #[cfg(test)]

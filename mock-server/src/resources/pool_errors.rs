@@ -8,8 +8,9 @@ use crate::call::Call;
 use crate::error::ApiError;
 use crate::service::Service;
 use crate::store::model::{PoolError, Recency, WorkerKey};
-use crate::store::paging::{decode_token, encode_token, keyset_page, page_size};
+use crate::store::paging::{list_body, parse_recency, recency_cursor};
 use crate::time::{day_start, format_ms, hour_start, DAY, HOUR};
+use std::ops::Bound;
 
 /// Renders a stored error as `worker-pool-error`.
 pub fn render(e: &PoolError) -> Value {
@@ -38,8 +39,8 @@ pub fn report(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let pool = store
         .pool(pool_id)
         .ok_or_else(|| ApiError::not_found("Worker pool does not exist"))?;
-    let provider = store
-        .provider(&pool.provider_id)
+    let provider = call
+        .provider(&store, &pool.provider_id)
         .ok_or_else(|| ApiError::input("Invalid Provider"))?;
     if provider.setup_failed {
         return Err(ApiError::provider_setup_failed());
@@ -72,28 +73,28 @@ pub fn report(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 /// an unknown pool is simply an empty list.
 pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let pool_id = call.param("workerPoolId");
-    let size = page_size(call.query("limit"))?;
-    let after = decode_token('e', call.query("continuationToken"))?.and_then(|c| {
-        let (t, s) = c.0.split_once('.')?;
-        Some(crate::store::model::recency(
-            t.parse().ok()?,
-            s.parse().ok()?,
-        ))
-    });
+    let req = call.page_request()?;
     let error_id = call.query("errorId");
     let lc = call.query("launchConfigId");
     let store = svc.store();
     let empty: BTreeMap<Recency, PoolError> = BTreeMap::new();
     let all = store.pool_errors(pool_id).unwrap_or(&empty);
-    let (items, next) = keyset_page(all, after.as_ref(), size, |e| {
-        error_id.is_none_or(|id| e.error_id == id)
-            && lc.is_none_or(|l| e.launch_config_id.as_deref() == Some(l))
-    });
-    let mut out = json!({ "workerPoolErrors": items.into_iter().map(render).collect::<Vec<_>>() });
-    if let Some(r) = next {
-        out["continuationToken"] = encode_token('e', &format!("{}.{}", (r.0).0, (r.1).0)).into();
-    }
-    Ok(out)
+    let page = req.page(
+        'e',
+        all,
+        (Bound::Unbounded, Bound::Unbounded),
+        recency_cursor,
+        parse_recency,
+        |e| {
+            error_id.is_none_or(|id| e.error_id == id)
+                && lc.is_none_or(|l| e.launch_config_id.as_deref() == Some(l))
+        },
+    );
+    Ok(list_body(
+        "workerPoolErrors",
+        page.items.into_iter().map(render),
+        page.next_token,
+    ))
 }
 
 /// `workerPoolErrorStats`: error counts by day (last 7 UTC days), by hour (last 24 hours), and by

@@ -2,7 +2,7 @@
 //! the queue's worker records (created when a worker claims work) joined with worker-manager's own.
 //! The mock keeps such records in the store; scenarios and the library seed them.
 
-use std::collections::Bound;
+use std::ops::Bound;
 
 use serde_json::{json, Map, Value};
 
@@ -10,7 +10,7 @@ use crate::call::Call;
 use crate::error::ApiError;
 use crate::service::Service;
 use crate::store::model::{QueueWorker, WorkerKey};
-use crate::store::paging::{decode_token, encode_token, page_size};
+use crate::store::paging::list_body;
 use crate::store::Store;
 use crate::time::format_ms;
 
@@ -69,49 +69,36 @@ pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         call.param("provisionerId"),
         call.param("workerType")
     );
-    let size = page_size(call.query("limit"))?;
-    let after = decode_token('q', call.query("continuationToken"))?.and_then(|c| {
-        c.0.split_once('\u{0}')
-            .map(|(g, i)| (pool.clone(), g.to_string(), i.to_string()))
-    });
+    let req = call.page_request()?;
     let quarantined = call.query("quarantined") == Some("true");
     let state = call.query("workerState");
     let lc = call.query("launchConfigId");
     let now = call.now;
     let store = svc.store();
-    let start = match &after {
-        Some(k) => Bound::Excluded(k.clone()),
-        None => Bound::Included((pool.clone(), String::new(), String::new())),
-    };
-    let mut page: Vec<&QueueWorker> = Vec::new();
-    let mut more = false;
-    for ((p, _, _), q) in store.queue_workers().range((start, Bound::Unbounded)) {
-        if *p != pool {
-            break;
-        }
-        let (st, _, _, wlc) = joined(&store, q);
-        let keep = (!quarantined || q.quarantine_until >= now)
-            && state.is_none_or(|s| s == st)
-            && lc.is_none_or(|l| wlc.as_deref() == Some(l));
-        if !keep {
-            continue;
-        }
-        if page.len() == size {
-            more = true;
-            break;
-        }
-        page.push(q);
-    }
-    let next = page
-        .last()
-        .filter(|_| more)
-        .map(|q| format!("{}\u{0}{}", q.worker_group, q.worker_id));
-    let mut out =
-        json!({ "workers": page.iter().map(|q| list_entry(&store, q)).collect::<Vec<_>>() });
-    if let Some(k) = next {
-        out["continuationToken"] = encode_token('q', &k).into();
-    }
-    Ok(out)
+    // All records of this pool: keys from (pool, "", "") up to, not including, (pool + NUL, ..),
+    // since ids never contain NUL.
+    let range = (
+        Bound::Included((pool.clone(), String::new(), String::new())),
+        Bound::Excluded((format!("{pool}\u{0}"), String::new(), String::new())),
+    );
+    let page = req.page(
+        'q',
+        store.queue_workers(),
+        range,
+        |(_, g, i)| format!("{g}\u{0}{i}"),
+        |c| {
+            c.split_once('\u{0}')
+                .map(|(g, i)| (pool.clone(), g.to_string(), i.to_string()))
+        },
+        |q| {
+            let (st, _, _, wlc) = joined(&store, q);
+            (!quarantined || q.quarantine_until >= now)
+                && state.is_none_or(|s| s == st)
+                && lc.is_none_or(|l| wlc.as_deref() == Some(l))
+        },
+    );
+    let workers = page.items.into_iter().map(|q| list_entry(&store, q));
+    Ok(list_body("workers", workers, page.next_token))
 }
 
 /// `getWorker`: one queue record, found while it has not expired or is quarantined.

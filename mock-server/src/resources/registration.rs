@@ -95,8 +95,8 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let pool = store.pool(&key.worker_pool_id).cloned().ok_or_else(|| {
         ApiError::not_found(format!("Worker pool {} does not exist", key.worker_pool_id))
     })?;
-    let provider = store
-        .provider(provider_id)
+    let provider = call
+        .provider(&store, provider_id)
         .ok_or_else(|| ApiError::not_found(format!("Provider {provider_id} does not exist")))?;
     if provider.setup_failed {
         return Err(ApiError::provider_setup_failed());
@@ -160,6 +160,10 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
                 .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT)
         }
     };
+    let expires = call
+        .overrides
+        .credential_lifetime
+        .map_or(expires, |life| now + life);
     let worker_config = match kind {
         ProviderType::Static => pool.config.get("workerConfig").cloned(),
         _ => worker.provider_data.worker_config.clone(),
@@ -209,14 +213,16 @@ pub fn reregister(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         return Err(ApiError::input(format!("Worker {wg}/{wi} has expired")));
     }
     let expires = now
-        + worker
-            .provider_data
-            .reregistration_timeout_ms
-            .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT);
+        + call.overrides.credential_lifetime.unwrap_or(
+            worker
+                .provider_data
+                .reregistration_timeout_ms
+                .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT),
+        );
     let secret = svc.ids.secret44();
     let stored_secret = secret.clone();
-    let cloud = store
-        .provider(&worker.provider_id)
+    let cloud = call
+        .provider(&store, &worker.provider_id)
         .is_some_and(|p| p.provider_type.is_cloud());
     store.update_worker(&key, |w| {
         w.secret = Some(stored_secret);

@@ -12,9 +12,10 @@ use crate::resources::launch_configs;
 use crate::service::Service;
 use crate::store::collation::PoolSortKey;
 use crate::store::model::{Counters, WorkerPool};
-use crate::store::paging::{decode_token, encode_token, keyset_page, page_size};
+use crate::store::paging::list_body;
 use crate::store::Store;
 use crate::time::format_ms;
+use std::ops::Bound;
 
 /// Renders a pool as `worker-pool-full`, with the given counters (all zero where the current
 /// service reports zeros).
@@ -46,8 +47,8 @@ struct Definition {
 fn definition(svc: &Service, call: &Call<'_>, store: &Store) -> Result<Definition, ApiError> {
     let provider_id = call.body_str("providerId");
     call.authorize(&[("providerId", provider_id)])?;
-    let provider = store
-        .provider(provider_id)
+    let provider = call
+        .provider(&store, provider_id)
         .ok_or_else(|| ApiError::input("Invalid Provider"))?;
     if provider.setup_failed {
         return Err(ApiError::provider_setup_failed());
@@ -158,6 +159,27 @@ pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     Ok(render(pool, &store.pool_counters(id)))
 }
 
+/// Installs a pool as createWorkerPool would store it, without a request: the provider must be
+/// configured, the config is checked against the provider's schema (defaults applied) and its
+/// launch configs are recorded. Used by scenario seeds.
+pub fn install(
+    svc: &Service,
+    store: &mut Store,
+    mut pool: WorkerPool,
+    now: i64,
+) -> Result<(), ApiError> {
+    let provider = store
+        .provider(&pool.provider_id)
+        .ok_or_else(|| ApiError::input(format!("Invalid Provider {}", pool.provider_id)))?;
+    let config = provider_config(svc, provider.provider_type, &pool.config)?;
+    let id = pool.worker_pool_id.to_string();
+    let (config, plan) = with_launch_configs(store, &id, provider.provider_type, config, now)?;
+    pool.config = config;
+    store.set_launch_configs(&id, plan.configs);
+    store.put_pool(pool);
+    Ok(())
+}
+
 /// Records a provider change the way upstream keeps `previousProviderIds`.
 fn note_previous_provider(pool: &mut WorkerPool, new_provider: &str) {
     let old = pool.provider_id.clone();
@@ -231,11 +253,15 @@ fn pool_page<'s>(
     call: &Call<'_>,
     kind: char,
 ) -> Result<(Vec<&'s WorkerPool>, Option<String>), ApiError> {
-    let size = page_size(call.query("limit"))?;
-    let after = decode_token(kind, call.query("continuationToken"))?
-        .map(|c| PoolSortKey::new(Arc::from(c.0.as_str())));
-    let (items, next) = keyset_page(store.pools(), after.as_ref(), size, |_| true);
-    Ok((items, next.map(|k| encode_token(kind, &k.id))))
+    let page = call.page_request()?.page(
+        kind,
+        store.pools(),
+        (Bound::Unbounded, Bound::Unbounded),
+        |k| k.id.to_string(),
+        |c| Some(PoolSortKey::new(Arc::from(c))),
+        |_| true,
+    );
+    Ok((page.items, page.next_token))
 }
 
 /// `listWorkerPools`: pools in id order; counters are zero, as in the current service.
@@ -243,12 +269,11 @@ pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let store = svc.store();
     let (items, next) = pool_page(&store, call, 'p')?;
     let zero = Counters::default();
-    let mut out =
-        json!({"workerPools": items.iter().map(|p| render(p, &zero)).collect::<Vec<_>>()});
-    if let Some(t) = next {
-        out["continuationToken"] = t.into();
-    }
-    Ok(out)
+    Ok(list_body(
+        "workerPools",
+        items.iter().map(|p| render(p, &zero)),
+        next,
+    ))
 }
 
 /// `listWorkerPoolsStats`: the counters of every pool, in id order.
@@ -263,11 +288,7 @@ pub fn list_stats(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
             Value::Object(m)
         })
         .collect();
-    let mut out = json!({ "workerPoolsStats": stats });
-    if let Some(t) = next {
-        out["continuationToken"] = t.into();
-    }
-    Ok(out)
+    Ok(list_body("workerPoolsStats", stats.into_iter(), next))
 }
 
 /// `workerPoolStats`: counters per launch configuration (`unknown` for workers without one,

@@ -16,9 +16,10 @@ use crate::error::ApiError;
 use crate::provider::{Provider, ProviderType};
 use crate::service::Service;
 use crate::store::model::{ProviderData, Recency, Worker, WorkerKey, WorkerPool, WorkerState};
-use crate::store::paging::{decode_token, encode_token, keyset_page, page_size, Cursor};
+use crate::store::paging::{list_body, parse_recency, recency_cursor};
 use crate::store::Store;
 use crate::time::{format_ms, parse_date_time};
+use std::ops::Bound;
 
 /// Renders a worker as `worker-full` (never its secrets or provider data).
 pub fn render(w: &Worker) -> Value {
@@ -57,8 +58,8 @@ pub fn get(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 }
 
 /// The pool's current provider, or the 404 / 503 createWorker and updateWorker answer.
-fn pool_provider(store: &Store, pool: &WorkerPool) -> Result<Provider, ApiError> {
-    let provider = store.provider(&pool.provider_id).ok_or_else(|| {
+fn pool_provider(call: &Call<'_>, store: &Store, pool: &WorkerPool) -> Result<Provider, ApiError> {
+    let provider = call.provider(&store, &pool.provider_id).ok_or_else(|| {
         ApiError::not_found(format!(
             "Provider {} for worker pool {} does not exist",
             pool.provider_id, pool.worker_pool_id
@@ -98,7 +99,7 @@ pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     if expires < call.now {
         return Err(ApiError::input("worker.expires must be in the future"));
     }
-    let provider = pool_provider(&store, &pool)?;
+    let provider = pool_provider(call, &store, &pool)?;
     let secret = match provider.provider_type {
         ProviderType::Static => Some(
             static_secret(call.body)
@@ -155,7 +156,7 @@ pub fn update(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         .pool(pool_id)
         .cloned()
         .ok_or_else(|| ApiError::not_found(format!("Worker pool {pool_id} does not exist")))?;
-    let provider = pool_provider(&store, &pool)?;
+    let provider = pool_provider(call, &store, &pool)?;
     let key = key(call);
     if store.worker(&key).is_none() {
         return Err(ApiError::not_found(format!(
@@ -203,7 +204,7 @@ pub fn remove(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let worker = store
         .worker(&key)
         .ok_or_else(|| ApiError::not_found("Worker not found"))?;
-    let provider = store.provider(&worker.provider_id).ok_or_else(|| {
+    let provider = call.provider(&store, &worker.provider_id).ok_or_else(|| {
         ApiError::not_found(format!(
             "Provider {} for this worker does not exist",
             worker.provider_id
@@ -253,18 +254,6 @@ pub fn should_terminate(svc: &Service, call: &Call<'_>) -> Result<Value, ApiErro
     Ok(json!({"terminate": terminate, "reason": reason}))
 }
 
-fn recency_cursor(c: Cursor) -> Option<Recency> {
-    let (t, s) = c.0.split_once('.')?;
-    Some(crate::store::model::recency(
-        t.parse().ok()?,
-        s.parse().ok()?,
-    ))
-}
-
-fn recency_token(r: &Recency) -> String {
-    encode_token('w', &format!("{}.{}", (r.0).0, (r.1).0))
-}
-
 /// One newest-first page of workers from `index`, filtered.
 fn worker_page(
     store: &Store,
@@ -272,23 +261,23 @@ fn worker_page(
     call: &Call<'_>,
     keep: impl Fn(&Worker) -> bool,
 ) -> Result<Value, ApiError> {
-    let size = page_size(call.query("limit"))?;
-    let after = decode_token('w', call.query("continuationToken"))?.and_then(recency_cursor);
+    let req = call.page_request()?;
     let empty = BTreeMap::new();
     let index = index.unwrap_or(&empty);
-    let (keys, next) = keyset_page(index, after.as_ref(), size, |k| {
-        store.worker(k).is_some_and(&keep)
-    });
-    let workers: Vec<Value> = keys
+    let page = req.page(
+        'w',
+        index,
+        (Bound::Unbounded, Bound::Unbounded),
+        recency_cursor,
+        parse_recency,
+        |k| store.worker(k).is_some_and(&keep),
+    );
+    let workers = page
+        .items
         .into_iter()
         .filter_map(|k| store.worker(k))
-        .map(render)
-        .collect();
-    let mut out = json!({ "workers": workers });
-    if let Some(r) = next {
-        out["continuationToken"] = recency_token(&r).into();
-    }
-    Ok(out)
+        .map(render);
+    Ok(list_body("workers", workers, page.next_token))
 }
 
 /// `listWorkersForWorkerGroup`: newest first; no pool check.

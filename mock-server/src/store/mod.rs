@@ -66,6 +66,11 @@ impl Store {
         self.providers.iter().find(|p| p.provider_id == id).cloned()
     }
 
+    /// Replaces the configured providers (a scenario's seed may do this).
+    pub fn set_providers(&mut self, providers: Vec<Provider>) {
+        self.providers = providers;
+    }
+
     /// Marks a provider's startup as failed (or recovered). Returns whether it exists.
     pub fn set_provider_failed(&mut self, id: &str, failed: bool) -> bool {
         match self.providers.iter_mut().find(|p| p.provider_id == id) {
