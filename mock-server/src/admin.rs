@@ -44,7 +44,7 @@ fn error(status: u16, code: &str, message: impl Into<String>) -> Response {
 }
 
 /// Whether the request may use the admin API.
-fn authorized(host: &Host, svc: &Service, req: &Request, body: &[u8]) -> Result<(), Response> {
+fn authorized(host: &Host, svc: &Service, req: &Request, body: &[u8]) -> Result<(), Box<Response>> {
     let headers = req.headers();
     let authz = headers
         .get(header::AUTHORIZATION)
@@ -56,14 +56,18 @@ fn authorized(host: &Host, svc: &Service, req: &Request, body: &[u8]) -> Result<
         if bool::from(token.as_bytes().ct_eq(given.as_bytes())) {
             return Ok(());
         }
-        return Err(error(401, "AuthenticationFailed", "Bad admin token"));
+        return Err(Box::new(error(
+            401,
+            "AuthenticationFailed",
+            "Bad admin token",
+        )));
     }
     let Some(authz) = authz else {
-        return Err(error(
+        return Err(Box::new(error(
             403,
             "InsufficientScopes",
             "The admin API needs root credentials (scope `*`) or the admin token",
-        ));
+        )));
     };
     let (host_name, port) = host_and_port(headers);
     let resource = req.uri().path_and_query().map_or_else(
@@ -82,15 +86,15 @@ fn authorized(host: &Host, svc: &Service, req: &Request, body: &[u8]) -> Result<
         body,
     };
     let who = authenticate(&auth_req, &ServiceClients(svc), svc.clock.now_ms(), &[])
-        .map_err(|e| error(401, "AuthenticationFailed", e.to_string()))?;
+        .map_err(|e| Box::new(error(401, "AuthenticationFailed", e.to_string())))?;
     if who.scopes.iter().any(|s| scope_satisfies(s, "*")) {
         Ok(())
     } else {
-        Err(error(
+        Err(Box::new(error(
             403,
             "InsufficientScopes",
             "The admin API needs scope `*`",
-        ))
+        )))
     }
 }
 
@@ -109,7 +113,7 @@ pub async fn handle(
     };
     let req = Request::from_parts(parts, axum::body::Body::empty());
     if let Err(resp) = authorized(host, &svc, &req, &bytes) {
-        return resp;
+        return *resp;
     }
     let query = worker_manager_schemas::params::parse_query(req.uri().query().unwrap_or(""));
     let q = |k: &str| query.get(k).and_then(|v| v.first()).map(String::as_str);

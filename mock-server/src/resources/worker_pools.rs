@@ -48,7 +48,7 @@ fn definition(svc: &Service, call: &Call<'_>, store: &Store) -> Result<Definitio
     let provider_id = call.body_str("providerId");
     call.authorize(&[("providerId", provider_id)])?;
     let provider = call
-        .provider(&store, provider_id)
+        .provider(store, provider_id)
         .ok_or_else(|| ApiError::input("Invalid Provider"))?;
     if provider.setup_failed {
         return Err(ApiError::provider_setup_failed());

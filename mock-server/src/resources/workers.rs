@@ -59,7 +59,7 @@ pub fn get(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 
 /// The pool's current provider, or the 404 / 503 createWorker and updateWorker answer.
 fn pool_provider(call: &Call<'_>, store: &Store, pool: &WorkerPool) -> Result<Provider, ApiError> {
-    let provider = call.provider(&store, &pool.provider_id).ok_or_else(|| {
+    let provider = call.provider(store, &pool.provider_id).ok_or_else(|| {
         ApiError::not_found(format!(
             "Provider {} for worker pool {} does not exist",
             pool.provider_id, pool.worker_pool_id

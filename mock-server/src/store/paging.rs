@@ -211,12 +211,12 @@ fn bound_allows_after<K: Ord>(lo: &Bound<K>, after: &K) -> bool {
     }
 }
 
-fn keyset_range<'a, K: Ord + Clone, V>(
-    map: &'a BTreeMap<K, V>,
+fn keyset_range<K: Ord + Clone, V>(
+    map: &BTreeMap<K, V>,
     range: (Bound<K>, Bound<K>),
     size: usize,
     mut keep: impl FnMut(&V) -> bool,
-) -> (Vec<&'a V>, Option<K>) {
+) -> (Vec<&V>, Option<K>) {
     let mut items = Vec::with_capacity(size.min(64));
     let mut last = None;
     for (k, v) in map.range(range) {
