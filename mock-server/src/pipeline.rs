@@ -208,6 +208,7 @@ fn run(
             )));
         }
     }
+    progress.conformed = Some(true);
     let handler = resources::handler(&entry.name).ok_or_else(|| {
         ApiError::new(
             ErrorCode::InternalServerError,
