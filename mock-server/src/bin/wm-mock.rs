@@ -47,6 +47,9 @@ struct ServeArgs {
     /// A JSON file of extra clients (clientId, accessToken, scopes) and roles.
     #[arg(long, value_name = "FILE")]
     clients: Option<std::path::PathBuf>,
+    /// A bearer token that opens the admin API (`/__mock__/`), besides root credentials.
+    #[arg(long, env = "WM_MOCK_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
     /// Do not check responses against their output schemas (slightly faster).
     #[arg(long)]
     no_validate_responses: bool,
@@ -61,6 +64,7 @@ impl Default for ServeArgs {
             seed: None,
             anonymous_scopes: Vec::new(),
             clients: None,
+            admin_token: std::env::var("WM_MOCK_ADMIN_TOKEN").ok(),
             no_validate_responses: false,
         }
     }
@@ -108,6 +112,9 @@ async fn serve(args: ServeArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         }
+    }
+    if let Some(t) = &args.admin_token {
+        builder = builder.admin_token(t.clone());
     }
     if let Some(t) = &args.root_access_token {
         builder = builder.root_access_token(t.clone());

@@ -1,7 +1,21 @@
 //! Scenarios: a seed of state and ordered rules that make the mock misbehave on purpose.
 //!
 //! - [`rules`]: rule, match and action types, and glob matching.
+//! - [`model`]: the file format: [`Scenario`], [`Seed`] and its records, relative times.
+//! - [`load`]: reading and checking scenario files; [`ScenarioError`] names the file and the
+//!   JSON pointer of what is wrong.
+//! - [`seed`]: applying a seed to a service, all or nothing.
+//! - [`export`]: the current state of a service as a seed (secrets left out).
 //! - [`engine`]: which rules fire for a request, and what they change.
 
 pub mod engine;
 pub mod rules;
+pub mod model;
+pub mod load;
+pub mod seed;
+pub mod export;
+
+pub use export::export_seed;
+pub use load::ScenarioError;
+pub use model::{relative_or_absolute, Scenario, Seed};
+pub use seed::apply_seed;
