@@ -4,6 +4,10 @@
 //!
 //! | method and path | what it does |
 //! |---|---|
+//! | `PUT /__mock__/scenario` | replaces state and rules with a scenario (all or nothing; 400 naming the JSON pointer) |
+//! | `POST /__mock__/scenario` | appends a scenario: its seed on top of the state, its rules after the others |
+//! | `DELETE /__mock__/scenario` | removes every rule (state is kept) |
+//! | `GET /__mock__/export` | the whole state as a scenario seed (secrets left out) |
 //! | `GET /__mock__/rules` | the scenario rules with how often each matched and fired |
 //! | `DELETE /__mock__/rules` | removes every rule (state is kept) |
 //! | `POST /__mock__/reset` | back to the state after the last scenario load; rule counters to 0 |
@@ -29,6 +33,7 @@ use crate::authz::ServiceClients;
 use crate::host::Host;
 use crate::http::{host_and_port, json_response};
 use crate::provider::ProviderType;
+use crate::scenario::{export_seed, install, LoadMode, Scenario};
 use crate::service::Service;
 use crate::store::model::WorkerKey;
 use crate::time::format_ms;
@@ -158,6 +163,16 @@ pub async fn handle(
             svc.clear_journal();
             json_response(200, &json!({}))
         }
+        ("PUT", "/scenario") => load(&svc, &body, LoadMode::Replace),
+        ("POST", "/scenario") => load(&svc, &body, LoadMode::Append),
+        ("DELETE", "/scenario") => {
+            svc.clear_rules();
+            json_response(200, &json!({}))
+        }
+        ("GET", "/export") => json_response(
+            200,
+            &json!({"description": "exported from a running wm-mock", "seed": export_seed(&svc)}),
+        ),
         ("GET", "/clock") => json_response(200, &clock_state(&svc)),
         ("POST", "/clock") => clock_change(&svc, &body),
         ("POST", "/proofs") => proof(&svc, &body),
@@ -186,8 +201,32 @@ pub async fn handle(
     }
 }
 
+fn load(svc: &Service, body: &Value, mode: LoadMode) -> Response {
+    let scenario = match Scenario::from_json_str(&body.to_string(), "request body") {
+        Ok(s) => s,
+        Err(e) => {
+            return json_response(
+                400,
+                &json!({"code": "InputValidationError", "message": e.to_string(), "pointer": e.pointer()}),
+            )
+        }
+    };
+    match install(svc, &scenario, mode) {
+        Ok(()) => json_response(200, &json!({ "rules": svc.rule_reports() })),
+        Err(e) => {
+            let e = e.with_source("request body");
+            json_response(
+                400,
+                &json!({"code": "InputValidationError", "message": e.to_string(), "pointer": e.pointer()}),
+            )
+        }
+    }
+}
+
 fn index() -> Value {
     json!({"endpoints": [
+        "PUT /__mock__/scenario", "POST /__mock__/scenario", "DELETE /__mock__/scenario",
+        "GET /__mock__/export",
         "GET /__mock__/rules", "DELETE /__mock__/rules", "POST /__mock__/reset",
         "GET /__mock__/journal", "DELETE /__mock__/journal",
         "GET /__mock__/clock", "POST /__mock__/clock", "POST /__mock__/proofs",

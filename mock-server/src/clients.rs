@@ -14,14 +14,14 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::scopes::is_valid_scope;
 use crate::credentials::ISSUER_CLIENT_ID;
 use crate::service::ROOT_CLIENT_ID;
 
 /// One configured client.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ClientSpec {
     /// Its clientId.
@@ -34,7 +34,7 @@ pub struct ClientSpec {
 }
 
 /// One role: holding `assume:<roleId>` grants its scopes (`roleId` may end in `*`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RoleSpec {
     /// The role id.

@@ -75,7 +75,7 @@ impl ProviderType {
 
 /// A configured provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Provider {
     /// Its id (`static`, `aws`, ...).
     pub provider_id: String,

@@ -11,6 +11,7 @@ use crate::clients::ClientsFile;
 use crate::clock::Clock;
 use crate::host::Host;
 use crate::provider::{check_providers, Provider, ProviderConfigError};
+use crate::scenario::{install, LoadMode, Scenario, ScenarioError};
 use crate::service::{AuthMode, Client, Options, Service, ROOT_CLIENT_ID};
 use crate::time::Millis;
 
@@ -28,6 +29,9 @@ pub enum StartError {
     /// The provider list is not acceptable.
     #[error(transparent)]
     Providers(#[from] ProviderConfigError),
+    /// A scenario does not apply.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
 }
 
 /// Builds a [`MockServer`] with non-default options.
@@ -52,6 +56,7 @@ pub struct MockServerBuilder {
     clients: Vec<(String, Client)>,
     roles: Vec<(String, Vec<String>)>,
     admin_token: Option<String>,
+    scenarios: Vec<Scenario>,
 }
 
 impl MockServerBuilder {
@@ -130,6 +135,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// Loads a scenario (seed and rules) at start; several are applied in order.
+    pub fn scenario(mut self, scenario: Scenario) -> Self {
+        self.scenarios.push(scenario);
+        self
+    }
+
     /// A bearer token that opens the admin API (`/__mock__/`) besides root credentials.
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
         self.admin_token = Some(token.into());
@@ -166,6 +177,9 @@ impl MockServerBuilder {
         }
         for (id, scopes) in self.roles {
             svc.put_role(&id, scopes);
+        }
+        for scenario in &self.scenarios {
+            install(&svc, scenario, LoadMode::Append)?;
         }
         let addr = self.listen.unwrap_or_else(|| "127.0.0.1:0".to_string());
         let listener = TcpListener::bind(&addr)

@@ -47,6 +47,9 @@ struct ServeArgs {
     /// A JSON file of extra clients (clientId, accessToken, scopes) and roles.
     #[arg(long, value_name = "FILE")]
     clients: Option<std::path::PathBuf>,
+    /// A scenario file (seed and rules) to load at start; repeatable, applied in order.
+    #[arg(long = "scenario", value_name = "FILE")]
+    scenarios: Vec<std::path::PathBuf>,
     /// A bearer token that opens the admin API (`/__mock__/`), besides root credentials.
     #[arg(long, env = "WM_MOCK_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -64,6 +67,7 @@ impl Default for ServeArgs {
             seed: None,
             anonymous_scopes: Vec::new(),
             clients: None,
+            scenarios: Vec::new(),
             admin_token: std::env::var("WM_MOCK_ADMIN_TOKEN").ok(),
             no_validate_responses: false,
         }
@@ -107,6 +111,15 @@ async fn serve(args: ServeArgs) -> ExitCode {
     if let Some(path) = &args.clients {
         match worker_manager_mock::clients::ClientsFile::load(path) {
             Ok(file) => builder = builder.clients_file(file),
+            Err(e) => {
+                eprintln!("wm-mock: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    for path in &args.scenarios {
+        match worker_manager_mock::scenario::Scenario::load(path) {
+            Ok(s) => builder = builder.scenario(s),
             Err(e) => {
                 eprintln!("wm-mock: {e}");
                 return ExitCode::FAILURE;

@@ -109,7 +109,7 @@ pub struct RuleReport {
 /// Parses a rule time: a date-time, or a duration relative to `now` (`-1h`, `+30m`, `10s`, `7d`,
 /// `250ms`).
 pub fn parse_time(text: &str, now: Millis) -> Option<Millis> {
-    crate::time::parse_date_time(text).or_else(|| parse_offset(text).map(|d| now + d))
+    super::model::relative_or_absolute(text, now)
 }
 
 /// Parses a signed duration (`-1h`, `+30m`, `10s`, `7d`, `250ms`) into milliseconds.
