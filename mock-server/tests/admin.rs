@@ -334,3 +334,136 @@ async fn tenants_are_isolated() {
     .await;
     assert_eq!(gone.status, 404);
 }
+
+fn busy() -> worker_manager_mock::scenario::Scenario {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/scenarios/busy-deployment.json");
+    worker_manager_mock::scenario::Scenario::load(path).unwrap()
+}
+
+/// Reset after changes gives back exactly the loaded scenario's state (compared by export).
+#[tokio::test]
+async fn reset_restores_exactly_the_seed() {
+    let api = Api::with(MockServer::builder().scenario(busy())).await;
+    let before = send(&api, "GET", "/__mock__/export", None, true).await;
+    assert_eq!(before.status, 200);
+    let first_pool = before.body["seed"]["workerPools"][0]["workerPoolId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    api.delete(&format!("/worker-pool/{}", enc(&first_pool)))
+        .await
+        .ok();
+    api.create_pool("extra/pool", "static", json!({}))
+        .await
+        .ok();
+    send(&api, "POST", "/__mock__/reset", None, true).await;
+    let after = send(&api, "GET", "/__mock__/export", None, true).await;
+    let strip_clock = |mut v: Value| {
+        v["seed"]["clock"] = Value::Null;
+        v
+    };
+    assert_eq!(strip_clock(before.body), strip_clock(after.body));
+}
+
+/// A malformed scenario sent to the admin API is a 400 naming the JSON pointer, and the running
+/// state and rules are untouched.
+#[tokio::test]
+async fn malformed_scenario_is_refused_and_changes_nothing() {
+    let api = Api::start().await;
+    api.create_pool("proj/linux", "static", json!({}))
+        .await
+        .ok();
+    let bad = json!({"rules": [{"action": {"type": "explode"}}]});
+    let r = send(&api, "PUT", "/__mock__/scenario", Some(bad), true).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(r.body["code"], "InputValidationError");
+    assert!(
+        r.body["pointer"]
+            .as_str()
+            .unwrap()
+            .starts_with("/rules/0/action"),
+        "{}",
+        r.body
+    );
+    assert!(r.body["message"].as_str().unwrap().contains("request body"));
+    api.get("/worker-pool/proj%2Flinux").await.ok();
+    let bad_seed =
+        json!({"seed": {"workerPools": [{"workerPoolId": "x/y", "providerId": "nope"}]}});
+    let r = send(&api, "PUT", "/__mock__/scenario", Some(bad_seed), true).await;
+    assert_eq!(r.status, 400);
+    api.get("/worker-pool/proj%2Flinux").await.ok();
+}
+
+/// Loading (replace) and appending scenarios through the admin API; rules are listed with hits.
+#[tokio::test]
+async fn scenarios_load_and_append_through_the_admin_api() {
+    let api = Api::start().await;
+    api.create_pool("proj/old", "static", json!({})).await.ok();
+    let s = json!({"seed": {"workerPools": [{"workerPoolId": "proj/new", "providerId": "static"}]},
+                   "rules": [{"name": "slow", "match": {"method": "ping"}, "action": {"type": "latency", "ms": 1}}]});
+    assert_eq!(
+        send(&api, "PUT", "/__mock__/scenario", Some(s), true)
+            .await
+            .status,
+        200
+    );
+    api.get("/worker-pool/proj%2Fold")
+        .await
+        .expect(404, "ResourceNotFound");
+    api.get("/worker-pool/proj%2Fnew").await.ok();
+    let more =
+        json!({"seed": {"workerPools": [{"workerPoolId": "proj/more", "providerId": "static"}]}});
+    assert_eq!(
+        send(&api, "POST", "/__mock__/scenario", Some(more), true)
+            .await
+            .status,
+        200
+    );
+    api.get("/worker-pool/proj%2Fnew").await.ok();
+    api.get("/worker-pool/proj%2Fmore").await.ok();
+    api.get("/ping").await.ok();
+    let rules = send(&api, "GET", "/__mock__/rules", None, true).await;
+    assert_eq!(rules.body["rules"][0]["name"], "slow");
+    assert_eq!(rules.body["rules"][0]["fired"], 1);
+    send(&api, "DELETE", "/__mock__/scenario", None, true).await;
+    let rules = send(&api, "GET", "/__mock__/rules", None, true).await;
+    assert_eq!(rules.body["rules"], json!([]));
+}
+
+/// The same seed, clock and requests give byte-identical answers (secrets, ids, credentials).
+#[tokio::test]
+async fn same_seed_replays_bit_for_bit() {
+    let now = worker_manager_mock::Clock::system().now_ms();
+    let mut bodies = Vec::new();
+    for _ in 0..2 {
+        let api = Api::with(
+            MockServer::builder()
+                .seed(7)
+                .frozen_clock(now)
+                .root_access_token("t"),
+        )
+        .await;
+        api.create_pool("proj/linux", "static", json!({}))
+            .await
+            .ok();
+        api.create_static_worker("proj/linux", "wg", "w1")
+            .await
+            .ok();
+        let reg = api
+            .post(
+                "/worker/register",
+                json!({"workerPoolId": "proj/linux", "providerId": "static", "workerGroup": "wg",
+                       "workerId": "w1", "workerIdentityProof": {"staticSecret": SECRET}}),
+            )
+            .await;
+        let err = api
+            .post(
+                "/worker-pool-errors/proj%2Flinux",
+                json!({"workerGroup": "wg", "workerId": "w1", "kind": "k", "title": "t", "description": "d", "extra": {}}),
+            )
+            .await;
+        bodies.push((reg.ok().clone(), err.ok().clone()));
+    }
+    assert_eq!(bodies[0], bodies[1]);
+}

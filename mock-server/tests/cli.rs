@@ -105,3 +105,63 @@ fn bad_clients_file_is_refused() {
     assert!(err.contains("accessToken"), "{err}");
     let _ = std::fs::remove_file(path);
 }
+
+/// A malformed scenario file stops the server from starting, with the file, pointer and reason.
+#[test]
+fn bad_scenario_file_is_refused() {
+    let path =
+        std::env::temp_dir().join(format!("wm-mock-bad-scenario-{}.json", std::process::id()));
+    std::fs::write(
+        &path,
+        r#"{"rules": [{"match": {"first": 0}, "action": {"type": "reset"}}]}"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--scenario"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(err.contains("/rules/0/match/first"), "{err}");
+    let _ = std::fs::remove_file(path);
+}
+
+/// The busy-deployment scenario loads at start and its pools are served.
+#[test]
+fn busy_deployment_scenario_starts() {
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/scenarios/busy-deployment.json"
+    );
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--auth",
+            "permissive",
+            "--scenario",
+            scenario,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.split("listening on ").nth(1).unwrap().to_string();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let body: serde_json::Value = rt.block_on(async {
+        reqwest::get(format!("{url}/api/worker-manager/v1/worker-pools"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert!(body["workerPools"].as_array().unwrap().len() >= 5, "{body}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
