@@ -29,6 +29,9 @@ pub enum StartError {
     /// The provider list is not acceptable.
     #[error(transparent)]
     Providers(#[from] ProviderConfigError),
+    /// Permissive authentication on an address other hosts can reach.
+    #[error("refusing --auth permissive on {0}, which is not a loopback address: anyone who can reach it would act as root (pass --i-know-this-is-insecure to do it anyway)")]
+    Insecure(SocketAddr),
     /// A scenario does not apply.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
@@ -57,6 +60,7 @@ pub struct MockServerBuilder {
     roles: Vec<(String, Vec<String>)>,
     admin_token: Option<String>,
     scenarios: Vec<Scenario>,
+    allow_insecure: bool,
 }
 
 impl MockServerBuilder {
@@ -141,6 +145,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// Allows permissive authentication on a non-loopback address (refused by default).
+    pub fn allow_insecure(mut self, yes: bool) -> Self {
+        self.allow_insecure = yes;
+        self
+    }
+
     /// A bearer token that opens the admin API (`/__mock__/`) besides root credentials.
     pub fn admin_token(mut self, token: impl Into<String>) -> Self {
         self.admin_token = Some(token.into());
@@ -191,6 +201,12 @@ impl MockServerBuilder {
         let local = listener
             .local_addr()
             .map_err(|source| StartError::Bind { addr, source })?;
+        if svc.options.auth == AuthMode::Permissive
+            && !local.ip().is_loopback()
+            && !self.allow_insecure
+        {
+            return Err(StartError::Insecure(local));
+        }
         svc.set_root_url(&format!("http://{local}"));
         svc.snapshot_baseline();
         let host = Arc::new(Host::new(Arc::clone(&svc), self.admin_token));

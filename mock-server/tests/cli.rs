@@ -165,3 +165,15 @@ fn busy_deployment_scenario_starts() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Permissive auth on a non-loopback address is refused unless explicitly allowed.
+#[test]
+fn permissive_on_a_public_address_is_refused() {
+    let out = Command::new(BIN)
+        .args(["serve", "--listen", "0.0.0.0:0", "--auth", "permissive"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--i-know-this-is-insecure"), "{err}");
+}

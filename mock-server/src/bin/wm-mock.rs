@@ -50,6 +50,9 @@ struct ServeArgs {
     /// A scenario file (seed and rules) to load at start; repeatable, applied in order.
     #[arg(long = "scenario", value_name = "FILE")]
     scenarios: Vec<std::path::PathBuf>,
+    /// Allow `--auth permissive` on a non-loopback address (everyone who can reach it is root).
+    #[arg(long)]
+    i_know_this_is_insecure: bool,
     /// A bearer token that opens the admin API (`/__mock__/`), besides root credentials.
     #[arg(long, env = "WM_MOCK_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -68,6 +71,7 @@ impl Default for ServeArgs {
             anonymous_scopes: Vec::new(),
             clients: None,
             scenarios: Vec::new(),
+            i_know_this_is_insecure: false,
             admin_token: std::env::var("WM_MOCK_ADMIN_TOKEN").ok(),
             no_validate_responses: false,
         }
@@ -104,7 +108,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
             AuthArg::Permissive => AuthMode::Permissive,
         })
         .anonymous_scopes(args.anonymous_scopes.clone())
-        .validate_responses(!args.no_validate_responses);
+        .validate_responses(!args.no_validate_responses)
+        .allow_insecure(args.i_know_this_is_insecure);
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
     }
