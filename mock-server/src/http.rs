@@ -28,6 +28,20 @@ use crate::service::Service;
 /// Largest request body accepted (the real service's limit is 10 MB).
 pub const MAX_BODY_BYTES: usize = 10 * 1024 * 1024;
 
+/// Longest request target (path and query) accepted.
+pub const MAX_URI_BYTES: usize = 16 * 1024;
+
+/// Most header bytes (names and values) accepted.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// How long a client may take to send its body.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A plain JSON error for requests refused before routing.
+fn refuse(status: u16, code: &str, message: &str) -> Response {
+    json_response(status, &json!({"code": code, "message": message}))
+}
+
 /// The router of a host.
 pub fn router(host: Arc<Host>) -> Router {
     Router::new().fallback(dispatch).with_state(host)
@@ -129,6 +143,22 @@ fn not_found() -> Response {
 
 /// Finds the service a request is for, then the part of the server that answers it.
 async fn dispatch(State(host): State<Arc<Host>>, req: Request) -> Response {
+    let uri_len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri_len > MAX_URI_BYTES {
+        return refuse(414, "InputTooLarge", "Request target is longer than 16 KiB");
+    }
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len())
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return refuse(
+            431,
+            "InputTooLarge",
+            "Request headers are larger than 64 KiB",
+        );
+    }
     let path = req.uri().path().to_string();
     let (svc, rest, is_tenant) = match path.strip_prefix("/t/") {
         Some(after) => {
@@ -196,11 +226,19 @@ async fn api(svc: Arc<Service>, rel: String, req: Request) -> Response {
         RouteOutcome::Matched(m) => {
             entry.method = Some(m.entry.name.clone());
             entry.params = m.params.clone();
-            match to_bytes(body, MAX_BODY_BYTES).await {
-                Ok(bytes) => {
+            match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, MAX_BODY_BYTES)).await {
+                Err(_elapsed) => {
+                    entry.status = 408;
+                    refuse(
+                        408,
+                        "RequestTimeout",
+                        "The request body did not arrive in time",
+                    )
+                }
+                Ok(Ok(bytes)) => {
                     matched(&svc, &m, &parts, &method, &resource, &bytes, &mut entry).await
                 }
-                Err(_) => {
+                Ok(Err(_)) => {
                     let err = ApiError::new(
                         ErrorCode::InputTooLarge,
                         format!("Request body is larger than {MAX_BODY_BYTES} bytes"),

@@ -3,6 +3,12 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -163,6 +169,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// How long a client may take to send its request head (default 10 s).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.options.header_read_timeout = timeout;
+        self
+    }
+
     /// Whether to check every response against its output schema (default: on).
     pub fn validate_responses(mut self, on: bool) -> Self {
         self.options.validate_responses = on;
@@ -212,13 +224,7 @@ impl MockServerBuilder {
         let host = Arc::new(Host::new(Arc::clone(&svc), self.admin_token));
         let (tx, rx) = oneshot::channel::<()>();
         let app = crate::http::router(Arc::clone(&host));
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-        });
+        let task = tokio::spawn(serve(listener, app, svc.options.header_read_timeout, rx));
         Ok(MockServer {
             svc,
             host,
@@ -227,6 +233,45 @@ impl MockServerBuilder {
             task: Some(task),
         })
     }
+}
+
+/// How long open connections get to finish when the server shuts down.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The accept loop: every connection is served by hyper (HTTP/1.1 and HTTP/2) with a header read
+/// timeout, so a slow or silent client cannot hold a connection forever; on shutdown, open
+/// connections finish their requests (up to a grace period).
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    header_read_timeout: Duration,
+    mut stop: oneshot::Receiver<()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let mut builder = ConnBuilder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_read_timeout)
+        .keep_alive(true);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _peer)) = accepted else { continue };
+                let service = TowerToHyperService::new(app.clone());
+                let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                let watched = graceful.watch(conn.into_owned());
+                tokio::spawn(async move {
+                    if let Err(e) = watched.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            _ = &mut stop => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
 }
 
 /// A running mock worker-manager. Stops when dropped.

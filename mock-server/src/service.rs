@@ -58,6 +58,8 @@ pub struct Options {
     pub root_access_token: Option<String>,
     /// How many requests the journal keeps.
     pub journal_capacity: usize,
+    /// How long a client may take to send its request head (slow clients are cut off).
+    pub header_read_timeout: std::time::Duration,
 }
 
 impl Default for Options {
@@ -70,6 +72,7 @@ impl Default for Options {
             seed: None,
             root_access_token: None,
             journal_capacity: 10_000,
+            header_read_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
