@@ -53,24 +53,24 @@ impl ErrorCode {
         }
     }
 
+    /// Every code.
+    pub const ALL: [ErrorCode; 11] = [
+        ErrorCode::MalformedPayload,
+        ErrorCode::InvalidRequestArguments,
+        ErrorCode::InputValidationError,
+        ErrorCode::InputError,
+        ErrorCode::AuthenticationFailed,
+        ErrorCode::InsufficientScopes,
+        ErrorCode::ResourceNotFound,
+        ErrorCode::RequestConflict,
+        ErrorCode::InputTooLarge,
+        ErrorCode::InternalServerError,
+        ErrorCode::ProviderSetupFailed,
+    ];
+
     /// Parses a code as it appears in error bodies.
     pub fn parse(s: &str) -> Option<ErrorCode> {
-        use ErrorCode::*;
-        [
-            MalformedPayload,
-            InvalidRequestArguments,
-            InputValidationError,
-            InputError,
-            AuthenticationFailed,
-            InsufficientScopes,
-            ResourceNotFound,
-            RequestConflict,
-            InputTooLarge,
-            InternalServerError,
-            ProviderSetupFailed,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
     /// The code as it appears in error bodies.

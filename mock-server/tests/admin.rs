@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use serde_json::{json, Value};
-use worker_manager_mock::store::model::{ProviderData, Worker, WorkerState};
+use worker_manager_mock::store::model::{Worker, WorkerState};
 use worker_manager_mock::MockServer;
 
 /// Sends a request to `path` (absolute, with query) on the server, signed with root credentials
@@ -225,22 +225,14 @@ async fn cloud_proofs_from_the_admin_api_register_workers() {
         let now = svc.clock.now_ms();
         let mut store = svc.store();
         let pool = store.intern_pool_id("proj/cloud");
-        store.insert_worker(Worker {
-            worker_pool_id: pool,
-            worker_group: "us-east-1".into(),
-            worker_id: "i-123".into(),
-            provider_id: "aws".into(),
-            created: now,
-            expires: now + 86_400_000,
-            state: WorkerState::Requested,
-            capacity: 1,
-            last_modified: now,
-            last_checked: now,
-            launch_config_id: None,
-            secret: None,
-            provider_data: ProviderData::default(),
-            seq: 0,
-        });
+        store.insert_worker(Worker::new(
+            &pool,
+            "us-east-1",
+            "i-123",
+            "aws",
+            WorkerState::Requested,
+            now,
+        ));
     }
     let proof = send(
         &api,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use common::*;
 use serde_json::json;
-use worker_manager_mock::store::model::{ProviderData, Worker, WorkerState};
+use worker_manager_mock::store::model::{Worker, WorkerState};
 
 const WORKERS: usize = 1_000_000;
 
@@ -26,22 +26,16 @@ async fn a_million_workers_page_through_completely() {
         let pool: Arc<str> = store.intern_pool_id("big/pool");
         let now = svc.clock.now_ms();
         for i in 0..WORKERS {
-            store.insert_worker(Worker {
-                worker_pool_id: pool.clone(),
-                worker_group: Arc::from(format!("g{}", i % 100)),
-                worker_id: Arc::from(format!("w{i}")),
-                provider_id: "static".into(),
-                created: now - (i as i64 % 5000),
-                expires: now + 86_400_000,
-                state: WorkerState::Running,
-                capacity: 1,
-                last_modified: now,
-                last_checked: now,
-                launch_config_id: None,
-                secret: None,
-                provider_data: ProviderData::default(),
-                seq: 0,
-            });
+            let mut w = Worker::new(
+                &pool,
+                &format!("g{}", i % 100),
+                &format!("w{i}"),
+                "static",
+                WorkerState::Running,
+                now - (i as i64 % 5000),
+            );
+            w.expires = now + 86_400_000;
+            store.insert_worker(w);
         }
         assert_eq!(store.worker_count(), WORKERS);
     }

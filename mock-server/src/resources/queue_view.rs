@@ -31,6 +31,23 @@ fn joined(store: &Store, q: &QueueWorker) -> (String, u64, String, Option<String
     }
 }
 
+/// Adds the fields both views share: `lastDateActive` and worker-manager's view of the worker.
+fn insert_joined(
+    m: &mut Map<String, Value>,
+    q: &QueueWorker,
+    (state, capacity, provider, lc): (String, u64, String, Option<String>),
+) {
+    if let Some(t) = q.last_date_active {
+        m.insert("lastDateActive".into(), format_ms(t).into());
+    }
+    m.insert("state".into(), state.into());
+    m.insert("capacity".into(), capacity.into());
+    m.insert("providerId".into(), provider.into());
+    if let Some(lc) = lc {
+        m.insert("launchConfigId".into(), lc.into());
+    }
+}
+
 fn list_entry(store: &Store, q: &QueueWorker) -> Value {
     let (state, capacity, provider, lc) = joined(store, q);
     let mut m = Map::new();
@@ -42,15 +59,7 @@ fn list_entry(store: &Store, q: &QueueWorker) -> Value {
         "quarantineUntil".into(),
         format_ms(q.quarantine_until).into(),
     );
-    if let Some(t) = q.last_date_active {
-        m.insert("lastDateActive".into(), format_ms(t).into());
-    }
-    m.insert("state".into(), state.into());
-    m.insert("capacity".into(), capacity.into());
-    m.insert("providerId".into(), provider.into());
-    if let Some(lc) = lc {
-        m.insert("launchConfigId".into(), lc.into());
-    }
+    insert_joined(&mut m, q, (state, capacity, provider, lc));
     if let Some(t) = q.recent_tasks.last() {
         m.insert(
             "latestTask".into(),
@@ -142,14 +151,6 @@ pub fn get(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         "quarantineDetails".into(),
         Value::Array(q.quarantine_details.clone()),
     );
-    if let Some(t) = q.last_date_active {
-        m.insert("lastDateActive".into(), format_ms(t).into());
-    }
-    m.insert("state".into(), state.into());
-    m.insert("capacity".into(), capacity.into());
-    m.insert("providerId".into(), provider.into());
-    if let Some(lc) = lc {
-        m.insert("launchConfigId".into(), lc.into());
-    }
+    insert_joined(&mut m, q, (state, capacity, provider, lc));
     Ok(Value::Object(m))
 }

@@ -87,14 +87,19 @@ fn static_secret(body: &Value) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// The pool named in the path, or createWorker/updateWorker's 404.
+fn pool_of(store: &Store, call: &Call<'_>) -> Result<WorkerPool, ApiError> {
+    let id = call.param("workerPoolId");
+    store
+        .pool(id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(format!("Worker pool {id} does not exist")))
+}
+
 /// `createWorker`.
 pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
-    let pool_id = call.param("workerPoolId");
     let mut store = svc.store();
-    let pool = store
-        .pool(pool_id)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(format!("Worker pool {pool_id} does not exist")))?;
+    let pool = pool_of(&store, call)?;
     let expires = parse_date_time(call.body_str("expires")).unwrap_or(0);
     if expires < call.now {
         return Err(ApiError::input("worker.expires must be in the future"));
@@ -115,7 +120,7 @@ pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         _ => return Err(ApiError::input("not supported for this provider")),
     };
     let worker = Worker {
-        worker_pool_id: store.intern_pool_id(pool_id),
+        worker_pool_id: store.intern_pool_id(&pool.worker_pool_id),
         worker_group: Arc::from(call.param("workerGroup")),
         worker_id: Arc::from(call.param("workerId")),
         provider_id: provider.provider_id.clone(),
@@ -150,12 +155,8 @@ pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 
 /// `updateWorker`.
 pub fn update(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
-    let pool_id = call.param("workerPoolId");
     let mut store = svc.store();
-    let pool = store
-        .pool(pool_id)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(format!("Worker pool {pool_id} does not exist")))?;
+    let pool = pool_of(&store, call)?;
     let provider = pool_provider(call, &store, &pool)?;
     let key = key(call);
     if store.worker(&key).is_none() {

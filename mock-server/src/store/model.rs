@@ -151,6 +151,35 @@ pub struct Worker {
 }
 
 impl Worker {
+    /// A worker with the usual defaults, as a provisioner (or a test seeding the store) would
+    /// create it: capacity 1, created and checked `now`, expiring 30 days later, no launch config,
+    /// no secrets.
+    pub fn new(
+        pool: &str,
+        group: &str,
+        id: &str,
+        provider_id: &str,
+        state: WorkerState,
+        now: Millis,
+    ) -> Worker {
+        Worker {
+            worker_pool_id: Arc::from(pool),
+            worker_group: Arc::from(group),
+            worker_id: Arc::from(id),
+            provider_id: provider_id.to_string(),
+            created: now,
+            expires: now + 30 * crate::time::DAY,
+            state,
+            capacity: 1,
+            last_modified: now,
+            last_checked: now,
+            launch_config_id: None,
+            secret: None,
+            provider_data: ProviderData::default(),
+            seq: 0,
+        }
+    }
+
     /// The key of this worker.
     pub fn key(&self) -> WorkerKey {
         WorkerKey {
