@@ -1,6 +1,10 @@
 //! The `wm-contract` command line.
 
-use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::server::{self, Credentials};
 
 /// Conformance testing of worker-manager servers and clients against the v1 API's schemas.
 #[derive(Debug, Parser)]
@@ -16,4 +20,61 @@ pub struct Cli {
 pub enum Command {
     /// Print the methods of the API definition this build checks against.
     Methods,
+    /// Check a running worker-manager: generated valid and invalid requests, named checks on
+    /// every response. Pools it creates live under `wm-contract-<run id>/` and are deleted at
+    /// the end. Exits 1 when a check failed, 2 when the run could not start.
+    Server(ServerArgs),
+}
+
+/// The options of `wm-contract server`.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// The deployment's root URL.
+    #[arg(long, env = "TASKCLUSTER_ROOT_URL")]
+    pub root_url: String,
+    /// The client id to sign requests with (anonymous without).
+    #[arg(long, env = "TASKCLUSTER_CLIENT_ID", requires = "access_token")]
+    pub client_id: Option<String>,
+    /// The access token of --client-id.
+    #[arg(long, env = "TASKCLUSTER_ACCESS_TOKEN", hide_env_values = true)]
+    pub access_token: Option<String>,
+    /// Cases per method.
+    #[arg(long, default_value_t = server::DEFAULT_CASES)]
+    pub cases: u32,
+    /// The seed of the generated requests (printed; pass it again to replay).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Only these methods (comma-separated catalog names, see `wm-contract methods`).
+    #[arg(long, value_delimiter = ',')]
+    pub methods: Option<Vec<String>>,
+    /// Only GET methods (nothing is created, changed or deleted).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Also write the report as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write the report as JUnit XML to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+}
+
+impl ServerArgs {
+    /// The run configuration these options describe.
+    pub fn config(&self) -> server::Config {
+        let mut config = server::Config::new(self.root_url.clone());
+        config.credentials = match (&self.client_id, &self.access_token) {
+            (Some(id), Some(token)) => Some(Credentials {
+                client_id: id.clone(),
+                access_token: token.clone(),
+            }),
+            _ => None,
+        };
+        config.cases = self.cases;
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        config.methods.clone_from(&self.methods);
+        config.read_only = self.read_only;
+        config
+    }
 }

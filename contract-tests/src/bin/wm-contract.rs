@@ -1,14 +1,64 @@
 //! `wm-contract`: conformance testing of worker-manager servers and clients.
 
-use clap::Parser;
-use worker_manager_contract::cli::{Cli, Command};
+use std::process::ExitCode;
 
-fn main() {
+use clap::Parser;
+use worker_manager_contract::cli::{Cli, Command, ServerArgs};
+use worker_manager_contract::server;
+
+fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Methods => print!(
-            "{}",
-            worker_manager_contract::summary::methods(worker_manager_schemas::Catalog::embedded())
-        ),
+        Command::Methods => {
+            print!(
+                "{}",
+                worker_manager_contract::summary::methods(
+                    worker_manager_schemas::Catalog::embedded()
+                )
+            );
+            ExitCode::SUCCESS
+        }
+        Command::Server(args) => run_server(&args),
+    }
+}
+
+fn run_server(args: &ServerArgs) -> ExitCode {
+    let config = args.config();
+    eprintln!("wm-contract server: seed {}", config.seed);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("wm-contract: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = match runtime.block_on(server::run(&config)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("wm-contract: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    print!("{}", report.to_text());
+    let mut ok = report.passed();
+    let files = [
+        (&args.json, report.to_json()),
+        (&args.junit, report.to_junit()),
+    ];
+    for (path, text) in files {
+        if let Some(path) = path {
+            if let Err(e) = std::fs::write(path, text) {
+                eprintln!("wm-contract: cannot write {}: {e}", path.display());
+                ok = false;
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

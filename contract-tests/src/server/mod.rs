@@ -1,0 +1,74 @@
+//! `wm-contract server`: conformance checks of a running worker-manager.
+//!
+//! For each selected method, [`run`] generates requests from the catalog and the schema-driven
+//! strategies of [`crate::generate`] — valid ones, and ones breaking one rule of the body, of one
+//! path parameter or of the query — sends them (Hawk-signed when credentials are given) and runs
+//! the named [`Check`]s on every response. The result is a [`Report`].
+//!
+//! Safety on real deployments: every worker pool id a run generates lies under the run prefix
+//! `wm-contract-<run id>` ([`RunPrefix`]); a mutating request is only sent when every pool id it
+//! carries does; pools the run created are deleted at the end (best effort, reported).
+//! `read_only` runs only `GET` methods.
+//!
+//! Replay: requests depend only on the seed and the method (each method has its own runner
+//! seeded from both), so `--seed S --methods X` sends what the full run sent to `X` (the run
+//! prefix differs: it is fresh on every run).
+
+mod checks;
+mod client;
+mod error;
+mod plan;
+mod prefix;
+mod report;
+mod runner;
+mod seed;
+
+pub use checks::{check_response, Check, Finding, ERROR_STATUSES};
+pub use client::{Client, Credentials, Response};
+pub use error::{RunError, SendError};
+pub use plan::{CaseKind, Generated, MethodPlan, Variant};
+pub use prefix::{RunPrefix, PREFIX_START};
+pub use report::{Cleanup, Failure, MethodReport, Report, RequestRecord, ResponseRecord};
+
+/// The cases per method when not told.
+pub const DEFAULT_CASES: u32 = 20;
+
+/// What to run against which deployment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The deployment's root URL (`https://tc.example.com`).
+    pub root_url: String,
+    /// Credentials to sign with; anonymous requests without.
+    pub credentials: Option<Credentials>,
+    /// Cases per method.
+    pub cases: u32,
+    /// The seed of every generated request.
+    pub seed: u64,
+    /// Only these methods (catalog names); all when `None`.
+    pub methods: Option<Vec<String>>,
+    /// Only `GET` methods.
+    pub read_only: bool,
+    /// The run id under the prefix (`wm-contract-<run id>`); fresh when `None`.
+    pub run_id: Option<String>,
+}
+
+impl Config {
+    /// A configuration for `root_url`: anonymous, [`DEFAULT_CASES`] cases, a fresh seed, every
+    /// method.
+    pub fn new(root_url: impl Into<String>) -> Config {
+        Config {
+            root_url: root_url.into(),
+            credentials: None,
+            cases: DEFAULT_CASES,
+            seed: seed::fresh(),
+            methods: None,
+            read_only: false,
+            run_id: None,
+        }
+    }
+}
+
+/// Runs the checks described by `config` and reports on them.
+pub async fn run(config: &Config) -> Result<Report, RunError> {
+    runner::Runner::new(config)?.run().await
+}
