@@ -29,6 +29,7 @@
 //!   cloud identity proofs).
 //! - [`clients`]: the clients file (extra clients and roles).
 //! - [`scenario`]: scenario files (seed + rules) and the rule engine.
+//! - [`persist`]: the opt-in state file (`--state-file`): atomic saves, checked loads.
 //! - [`service`]: one mock's shared state and options; [`clock`], [`ids`], [`journal`], [`time`],
 //!   [`error`], [`provider`], [`call`]: the small pieces.
 
@@ -44,6 +45,7 @@ pub mod host;
 pub mod http;
 pub mod ids;
 pub mod journal;
+pub mod persist;
 pub mod pipeline;
 pub mod proofs;
 pub mod provider;

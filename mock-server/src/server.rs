@@ -19,6 +19,7 @@ use crate::host::Host;
 use crate::provider::{check_providers, Provider, ProviderConfigError};
 use crate::scenario::{install, LoadMode, Scenario, ScenarioError};
 use crate::service::{AuthMode, Client, Options, Service, ROOT_CLIENT_ID};
+use crate::store::Store;
 use crate::time::Millis;
 
 /// Why a server could not start.
@@ -67,6 +68,7 @@ pub struct MockServerBuilder {
     admin_token: Option<String>,
     scenarios: Vec<Scenario>,
     allow_insecure: bool,
+    state: Option<Store>,
 }
 
 impl MockServerBuilder {
@@ -151,6 +153,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// Starts from this store (a loaded state file), in place of whatever the scenarios' seeds
+    /// built (their rules still apply); it becomes the state `reset` goes back to.
+    pub fn state(mut self, store: Store) -> Self {
+        self.state = Some(store);
+        self
+    }
+
     /// Allows permissive authentication on a non-loopback address (refused by default).
     pub fn allow_insecure(mut self, yes: bool) -> Self {
         self.allow_insecure = yes;
@@ -202,6 +211,9 @@ impl MockServerBuilder {
         }
         for scenario in &self.scenarios {
             install(&svc, scenario, LoadMode::Append)?;
+        }
+        if let Some(store) = self.state {
+            *svc.store() = store;
         }
         let addr = self.listen.unwrap_or_else(|| "127.0.0.1:0".to_string());
         let listener = TcpListener::bind(&addr)

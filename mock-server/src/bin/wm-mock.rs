@@ -1,9 +1,12 @@
 //! `wm-mock`: run the mock worker-manager.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use worker_manager_mock::{AuthMode, MockServer};
+use worker_manager_mock::{persist, AuthMode, MockServer, Service};
 
 /// An in-memory, high-fidelity fake of Taskcluster's worker-manager service.
 #[derive(Debug, Parser)]
@@ -59,6 +62,31 @@ struct ServeArgs {
     /// Do not check responses against their output schemas (slightly faster).
     #[arg(long)]
     no_validate_responses: bool,
+    /// Keep the state in this file: loaded at start if it exists (a damaged file stops the
+    /// server), saved atomically every --save-interval and at shutdown.
+    #[arg(long, value_name = "PATH")]
+    state_file: Option<PathBuf>,
+    /// Seconds between saves of --state-file (fractions allowed, e.g. 0.5); unchanged state is
+    /// not rewritten.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "5",
+        value_parser = parse_interval,
+        requires = "state_file"
+    )]
+    save_interval: Duration,
+}
+
+/// Parses `--save-interval`: seconds, fractions allowed, from 0.01 to one day.
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(0.01..=86_400.0).contains(&secs) {
+        return Err(format!("{text} is out of range (0.01 to 86400 seconds)"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 impl Default for ServeArgs {
@@ -74,6 +102,8 @@ impl Default for ServeArgs {
             i_know_this_is_insecure: false,
             admin_token: std::env::var("WM_MOCK_ADMIN_TOKEN").ok(),
             no_validate_responses: false,
+            state_file: None,
+            save_interval: Duration::from_secs(5),
         }
     }
 }
@@ -137,12 +167,49 @@ async fn serve(args: ServeArgs) -> ExitCode {
     if let Some(t) = &args.root_access_token {
         builder = builder.root_access_token(t.clone());
     }
+    if let Some(path) = &args.state_file {
+        match persist::load(path) {
+            Ok(Some(store)) => {
+                tracing::info!(
+                    path = %path.display(),
+                    pools = store.pools().len(),
+                    workers = store.worker_count(),
+                    "state loaded"
+                );
+                builder = builder.state(store);
+            }
+            Ok(None) => {
+                tracing::info!(path = %path.display(), "no state file yet; starting empty");
+            }
+            Err(e) => {
+                eprintln!("wm-mock: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        persist::remove_stale_temp_files(path);
+    }
     let server = match builder.start().await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("wm-mock: {e}");
             return ExitCode::FAILURE;
         }
+    };
+    let saver = match &args.state_file {
+        Some(path) => {
+            // Saving once now fails early on an unwritable path and creates the file.
+            if let Err(e) = save(server.service(), path).await {
+                eprintln!("wm-mock: {e}");
+                server.shutdown().await;
+                return ExitCode::FAILURE;
+            }
+            Some(tokio::spawn(persist::periodic_saver(
+                Arc::clone(server.service()),
+                path.clone(),
+                args.save_interval,
+            )))
+        }
+        None => None,
     };
     let (client_id, token) = server.root_credentials();
     println!("wm-mock listening on {}", server.root_url());
@@ -160,8 +227,26 @@ async fn serve(args: ServeArgs) -> ExitCode {
     tracing::info!(root_url = %server.root_url(), "ready");
     shutdown_signal().await;
     tracing::info!("shutting down");
+    let svc = Arc::clone(server.service());
     server.shutdown().await;
+    if let (Some(saver), Some(path)) = (saver, &args.state_file) {
+        saver.abort();
+        if let Err(e) = save(&svc, path).await {
+            eprintln!("wm-mock: {e}");
+            return ExitCode::FAILURE;
+        }
+        tracing::info!(path = %path.display(), "state saved");
+    }
     ExitCode::SUCCESS
+}
+
+/// Saves the service's state on a blocking thread.
+async fn save(svc: &Arc<Service>, path: &Path) -> Result<(), String> {
+    let (svc, path) = (Arc::clone(svc), path.to_path_buf());
+    match tokio::task::spawn_blocking(move || persist::save_service(&svc, &path)).await {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("the save task failed: {e}")),
+    }
 }
 
 #[tokio::main]

@@ -146,24 +146,24 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
                      would already be expired (the real service fails the same way)",
                 ));
             }
-            now + if secs == 0 {
+            now.saturating_add(if secs == 0 {
                 DEFAULT_REREGISTRATION_TIMEOUT
             } else {
-                secs * SECOND
-            }
+                secs.saturating_mul(SECOND)
+            })
         }
         ProviderType::Testing => now + HOUR,
-        _ => {
-            now + worker
+        _ => now.saturating_add(
+            worker
                 .provider_data
                 .reregistration_timeout_ms
-                .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT)
-        }
+                .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT),
+        ),
     };
     let expires = call
         .overrides
         .credential_lifetime
-        .map_or(expires, |life| now + life);
+        .map_or(expires, |life| now.saturating_add(life));
     let worker_config = match kind {
         ProviderType::Static => pool.config.get("workerConfig").cloned(),
         _ => worker.provider_data.worker_config.clone(),
@@ -212,13 +212,13 @@ pub fn reregister(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     if worker.expires < now {
         return Err(ApiError::input(format!("Worker {wg}/{wi} has expired")));
     }
-    let expires = now
-        + call.overrides.credential_lifetime.unwrap_or(
-            worker
-                .provider_data
-                .reregistration_timeout_ms
-                .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT),
-        );
+    let lifetime = call.overrides.credential_lifetime.unwrap_or(
+        worker
+            .provider_data
+            .reregistration_timeout_ms
+            .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT),
+    );
+    let expires = now.saturating_add(lifetime);
     let secret = svc.ids.secret44();
     let stored_secret = secret.clone();
     let cloud = call

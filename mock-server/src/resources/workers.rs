@@ -78,8 +78,19 @@ fn pool_flag(pool: &WorkerPool, flag: &str) -> bool {
         .unwrap_or(false)
 }
 
-fn capacity(body: &Value) -> u64 {
-    body.get("capacity").and_then(Value::as_u64).unwrap_or(1)
+/// Largest capacity accepted: the real service stores it as a 32-bit integer.
+pub const MAX_CAPACITY: u64 = i32::MAX as u64;
+
+/// The body's capacity (default 1); over [`MAX_CAPACITY`] is a `400 InputError` (upstream's
+/// database would refuse it with a 500).
+fn capacity(body: &Value) -> Result<u64, ApiError> {
+    match body.get("capacity") {
+        None => Ok(1),
+        Some(v) => v
+            .as_u64()
+            .filter(|c| *c <= MAX_CAPACITY)
+            .ok_or_else(|| ApiError::input(format!("capacity must be at most {MAX_CAPACITY}"))),
+    }
 }
 
 fn static_secret(body: &Value) -> Option<&str> {
@@ -127,7 +138,7 @@ pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         created: call.now,
         expires,
         state: WorkerState::Running,
-        capacity: capacity(call.body),
+        capacity: capacity(call.body)?,
         last_modified: call.now,
         last_checked: call.now,
         launch_config_id: None,
@@ -166,7 +177,7 @@ pub fn update(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         )));
     }
     let expires = parse_date_time(call.body_str("expires")).unwrap_or(0);
-    let capacity = capacity(call.body);
+    let capacity = capacity(call.body)?;
     let out = match provider.provider_type {
         ProviderType::Static => {
             let secret = static_secret(call.body).ok_or_else(|| {

@@ -27,6 +27,10 @@ use crate::store::model::{PoolError, ProviderData, QueueWorker, Worker, WorkerPo
 use crate::store::Store;
 use crate::time::{Millis, DAY, SECOND};
 
+/// Longest reregistration timeout a seeded worker may have, in seconds (the lifecycle schema's
+/// maximum).
+pub const MAX_REREGISTRATION_TIMEOUT: u64 = 2_592_000;
+
 /// The most workers one `count` may create.
 pub const MAX_COUNT: u64 = 1_000_000;
 
@@ -595,6 +599,25 @@ fn check_worker(catalog: &Catalog, w: &SeedWorker, base: &str, now: Millis) -> R
             "capacity must be at least 1",
         ));
     }
+    if w.reregistration_timeout
+        .is_some_and(|t| t > MAX_REREGISTRATION_TIMEOUT)
+    {
+        return Err(Issue::new(
+            ptr(base, "reregistrationTimeout"),
+            format!(
+                "reregistrationTimeout must be at most {MAX_REREGISTRATION_TIMEOUT} seconds (30 days, as a pool's lifecycle allows)"
+            ),
+        ));
+    }
+    if w.capacity > crate::resources::workers::MAX_CAPACITY {
+        return Err(Issue::new(
+            ptr(base, "capacity"),
+            format!(
+                "capacity must be at most {}",
+                crate::resources::workers::MAX_CAPACITY
+            ),
+        ));
+    }
     for (field, value) in [
         ("created", &w.created),
         ("expires", &w.expires),
@@ -621,18 +644,6 @@ fn check_worker(catalog: &Catalog, w: &SeedWorker, base: &str, now: Millis) -> R
             return Err(Issue::new(
                 ptr(base, "staticSecret"),
                 "a staticSecret is 44 characters of A-Z, a-z, 0-9, `_` and `-`",
-            ));
-        }
-    }
-    if let Some(s) = w.reregistration_timeout {
-        if i64::try_from(s)
-            .ok()
-            .and_then(|s| s.checked_mul(SECOND))
-            .is_none()
-        {
-            return Err(Issue::new(
-                ptr(base, "reregistrationTimeout"),
-                format!("{s} seconds is too long"),
             ));
         }
     }

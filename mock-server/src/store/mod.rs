@@ -8,10 +8,13 @@
 //! Invariants kept by the methods here (and only they change the maps):
 //! - every worker is in `workers` and in exactly one entry of `pool_workers` and `group_workers`;
 //! - `counters` equal what counting the workers would give, per pool and launch configuration.
+//!
+//! [`snapshot`] copies the whole store (hidden fields included) for the state file and rebuilds it.
 
 pub mod collation;
 pub mod model;
 pub mod paging;
+pub mod snapshot;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -317,8 +317,8 @@ impl Counters {
     pub fn apply(&mut self, state: WorkerState, capacity: u64, add: bool) {
         let i = Self::slot(state);
         if add {
-            self.count[i] += 1;
-            self.capacity[i] += capacity;
+            self.count[i] = self.count[i].saturating_add(1);
+            self.capacity[i] = self.capacity[i].saturating_add(capacity);
         } else {
             self.count[i] = self.count[i].saturating_sub(1);
             self.capacity[i] = self.capacity[i].saturating_sub(capacity);
@@ -328,8 +328,8 @@ impl Counters {
     /// Adds another set.
     pub fn merge(&mut self, other: &Counters) {
         for i in 0..4 {
-            self.count[i] += other.count[i];
-            self.capacity[i] += other.capacity[i];
+            self.count[i] = self.count[i].saturating_add(other.count[i]);
+            self.capacity[i] = self.capacity[i].saturating_add(other.capacity[i]);
         }
     }
 
@@ -340,7 +340,9 @@ impl Counters {
 
     /// Capacity of all workers that are not stopped.
     pub fn current_capacity(&self) -> u64 {
-        self.capacity[..3].iter().sum()
+        self.capacity[..3]
+            .iter()
+            .fold(0u64, |a, b| a.saturating_add(*b))
     }
 
     /// The counters as the API's nine fields.
