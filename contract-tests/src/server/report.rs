@@ -35,7 +35,7 @@ pub struct ResponseRecord {
     /// The content type, if any.
     #[serde(rename = "contentType", skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
-    /// The body, truncated to [`BODY_LIMIT`] bytes.
+    /// The body, truncated to `BODY_LIMIT` bytes.
     pub body: String,
 }
 

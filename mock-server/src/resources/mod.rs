@@ -1,7 +1,7 @@
 //! One module per API resource. Each holds its handlers (short: read the call, lock the store,
 //! apply plain logic, render) and the rendering of its records.
 //!
-//! [`dispatch`] maps a catalog entry's name to its handler. Routes, scopes and schemas come from the
+//! [`handler`] maps a catalog entry's name to its handler. Routes, scopes and schemas come from the
 //! catalog; this is only the list of implementations, and a test checks that every catalog entry
 //! has one.
 

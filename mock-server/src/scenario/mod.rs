@@ -7,7 +7,7 @@
 //! - [`seed`]: applying a seed to a service, all or nothing.
 //! - [`export`]: the current state of a service as a seed (secrets left out).
 //! - [`engine`]: which rules fire for a request, and what they change.
-//! - [`install`]: loading a scenario into a running service (replace or append).
+//! - [`install`](mod@install): loading a scenario into a running service (replace or append).
 
 pub mod engine;
 pub mod export;
