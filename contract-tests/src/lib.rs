@@ -10,6 +10,8 @@
 //! every response, text/JSON/JUnit reports). Client checks and response generation follow (see
 //! the project's issues).
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod generate;
 pub mod server;

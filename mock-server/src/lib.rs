@@ -33,6 +33,8 @@
 //! - [`service`]: one mock's shared state and options; [`clock`], [`ids`], [`journal`], [`time`],
 //!   [`error`], [`provider`], [`call`]: the small pieces.
 
+#![warn(missing_docs)]
+
 pub mod admin;
 pub mod auth;
 pub mod authz;

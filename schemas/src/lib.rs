@@ -27,6 +27,8 @@
 //! }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod catalog;
 pub mod files;
 pub mod formats;
