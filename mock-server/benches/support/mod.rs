@@ -27,6 +27,9 @@ use tokio::net::TcpStream;
 /// The environment variable that makes the benchmark binary run as one of its server processes.
 pub const ROLE_ENV: &str = "WM_BENCH_ROLE";
 
+/// A command to run the server processes under (profiling), e.g. `valgrind --tool=callgrind`.
+pub const WRAP_ENV: &str = "WM_BENCH_WRAP";
+
 /// The content type of JSON request bodies.
 pub const JSON: &str = "application/json";
 
@@ -116,11 +119,8 @@ impl Prepared {
             .content_type
             .as_ref()
             .map(|_| payload_hash(JSON, &self.body));
-        self.authorization = Some(signer.header(
-            self.method.as_str(),
-            self.resource(),
-            hash.as_deref(),
-        ));
+        self.authorization =
+            Some(signer.header(self.method.as_str(), self.resource(), hash.as_deref()));
         self
     }
 
@@ -261,6 +261,9 @@ pub struct LoadResult {
     pub server_cpu: Option<Duration>,
     /// CPU time the benchmark process (the load generator) used during the window.
     pub client_cpu: Option<Duration>,
+    /// CPU time the whole machine was busy (all processes) and stolen by the hypervisor during
+    /// the window (`/proc/stat`).
+    pub machine_cpu: Option<MachineCpu>,
 }
 
 #[derive(Default)]
@@ -292,13 +295,19 @@ pub async fn run_load(addr: SocketAddr, plan: &LoadPlan, workload: Workload) -> 
     tokio::time::sleep_until(start.into()).await;
     let server0 = plan.server_pid.and_then(|p| cpu_time(&p.to_string()));
     let client0 = cpu_time("self");
+    let machine0 = machine_cpu();
     tokio::time::sleep_until(end.into()).await;
     let server1 = plan.server_pid.and_then(|p| cpu_time(&p.to_string()));
     let client1 = cpu_time("self");
+    let machine1 = machine_cpu();
     let mut result = LoadResult {
         window: plan.duration,
         server_cpu: server0.zip(server1).map(|(a, b)| b.saturating_sub(a)),
         client_cpu: client0.zip(client1).map(|(a, b)| b.saturating_sub(a)),
+        machine_cpu: machine0.zip(machine1).map(|(a, b)| MachineCpu {
+            busy: b.busy.saturating_sub(a.busy),
+            steal: b.steal.saturating_sub(a.steal),
+        }),
         ..LoadResult::default()
     };
     for t in tasks {
@@ -373,8 +382,6 @@ async fn conn_loop(
 /// Requests per second and latency percentiles of a load case.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Summary {
-    /// Successful requests in the window.
-    pub requests: u64,
     /// Successful requests per second.
     pub rps: f64,
     /// Median latency.
@@ -391,6 +398,10 @@ pub struct Summary {
     pub server_cores: Option<f64>,
     /// Load-generator CPU use during the window, in cores.
     pub client_cores: Option<f64>,
+    /// CPU used during the window by everything else on the machine, in cores.
+    pub other_cores: Option<f64>,
+    /// CPU stolen by the hypervisor during the window, in cores.
+    pub steal_cores: Option<f64>,
 }
 
 impl LoadResult {
@@ -407,18 +418,25 @@ impl LoadResult {
         };
         let secs = self.window.as_secs_f64();
         Summary {
-            requests: self.ok,
             rps: self.ok as f64 / secs,
             p50: pct(0.50),
             p99: pct(0.99),
             p999: pct(0.999),
-            max: l.last().map_or(Duration::ZERO, |n| Duration::from_nanos(*n)),
+            max: l
+                .last()
+                .map_or(Duration::ZERO, |n| Duration::from_nanos(*n)),
             server_cpu_per_req: self
                 .server_cpu
                 .filter(|_| self.ok > 0)
                 .map(|c| c / self.ok as u32),
             server_cores: self.server_cpu.map(|c| c.as_secs_f64() / secs),
             client_cores: self.client_cpu.map(|c| c.as_secs_f64() / secs),
+            other_cores: self.machine_cpu.map(|m| {
+                let ours =
+                    self.server_cpu.unwrap_or_default() + self.client_cpu.unwrap_or_default();
+                (m.busy.as_secs_f64() - ours.as_secs_f64()).max(0.0) / secs
+            }),
+            steal_cores: self.machine_cpu.map(|m| m.steal.as_secs_f64() / secs),
         }
     }
 }
@@ -456,6 +474,32 @@ pub fn cpu_time(pid: &str) -> Option<Duration> {
             .unwrap_or(0);
     }
     Some(Duration::from_nanos(total))
+}
+
+/// CPU time of the whole machine, from the `cpu` line of `/proc/stat`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MachineCpu {
+    /// Busy: user, nice, system, irq and softirq time of every CPU.
+    pub busy: Duration,
+    /// Stolen by the hypervisor.
+    pub steal: Duration,
+}
+
+/// Reads [`MachineCpu`] (`/proc/stat` counts in USER_HZ ticks, 100 per second on Linux).
+pub fn machine_cpu() -> Option<MachineCpu> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let f: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let tick = |n: u64| Duration::from_millis(n * 10);
+    let busy = [0, 1, 2, 5, 6].iter().filter_map(|i| f.get(*i)).sum();
+    Some(MachineCpu {
+        busy: tick(busy),
+        steal: tick(f.get(7).copied().unwrap_or(0)),
+    })
 }
 
 /// `nproc`, the CPU model, the kernel and the load average, for the report's header.
@@ -496,10 +540,21 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `role` with extra environment variables and waits for its `ready` line.
+    /// Starts `role` with extra environment variables and waits for its `ready` line. With
+    /// `WM_BENCH_WRAP` set (e.g. `valgrind --tool=callgrind`), the server runs under that command.
     pub fn spawn(role: &str, env: &[(&str, String)]) -> ServerProcess {
         let exe = std::env::current_exe().expect("the benchmark's own path");
-        let mut child = Command::new(exe)
+        let wrap = std::env::var(WRAP_ENV).unwrap_or_default();
+        let mut words = wrap.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut c = Command::new(program);
+                c.args(words).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        };
+        let mut child = command
             .env(ROLE_ENV, role)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(Stdio::piped())
@@ -545,10 +600,13 @@ impl ServerProcess {
         self.child.id()
     }
 
-    /// Closes its stdin and waits for it to exit (killing it after 10 s).
+    /// Closes its stdin and waits for it to exit (killing it after 10 s, or 5 minutes under
+    /// `WM_BENCH_WRAP`, which may have a profile to write).
     pub fn stop(mut self) {
         drop(self.stdin.take());
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let wrapped = std::env::var(WRAP_ENV).is_ok_and(|w| !w.trim().is_empty());
+        let grace = Duration::from_secs(if wrapped { 300 } else { 10 });
+        let deadline = Instant::now() + grace;
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
                 return;
