@@ -67,25 +67,28 @@ fn serve_prints_the_ready_line_and_credentials() {
     let _ = child.wait();
 }
 
-/// SIGTERM shuts the server down cleanly (exit status 0).
+/// SIGTERM and SIGINT shut the server down cleanly (exit status 0), even right after the ready line.
 #[cfg(unix)]
 #[test]
 fn sigterm_shuts_down_cleanly() {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    assert!(lines.next().unwrap().unwrap().contains("listening on"));
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}");
+    // Sent right after the ready line: the handlers are installed before it is printed.
+    for signal in ["-TERM", "-INT"] {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert!(lines.next().unwrap().unwrap().contains("listening on"));
+        let killed = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{signal}: {status:?}");
+    }
 }
 
 /// A broken clients file stops the server from starting, with a message naming the file.

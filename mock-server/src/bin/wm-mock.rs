@@ -108,28 +108,55 @@ impl Default for ServeArgs {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Waits for Ctrl-C or SIGTERM. Built before the ready line is printed, so that a supervisor
+/// that stops the server as soon as it is ready gets a clean shutdown (state saved), never the
+/// default action of an unhandled SIGTERM.
+struct ShutdownSignal {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignal {
+    fn install() -> ShutdownSignal {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            ShutdownSignal {
+                term: signal(SignalKind::terminate()).ok(),
+                int: signal(SignalKind::interrupt()).ok(),
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+        #[cfg(not(unix))]
+        ShutdownSignal {}
+    }
+
+    async fn wait(self) {
+        #[cfg(unix)]
+        {
+            async fn recv(s: Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                _ = recv(self.term) => {},
+                _ = recv(self.int) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
 async fn serve(args: ServeArgs) -> ExitCode {
+    let shutdown = ShutdownSignal::install();
     let generated_token = args.root_access_token.is_none();
     let mut builder = MockServer::builder()
         .listen(args.listen.clone())
@@ -225,7 +252,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         eprintln!("wm-mock: WARNING: --auth permissive: every request acts as root");
     }
     tracing::info!(root_url = %server.root_url(), "ready");
-    shutdown_signal().await;
+    shutdown.wait().await;
     tracing::info!("shutting down");
     let svc = Arc::clone(server.service());
     server.shutdown().await;
