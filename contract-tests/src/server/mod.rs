@@ -28,7 +28,8 @@ pub use client::{Client, Credentials, Response};
 pub use error::{RunError, SendError};
 pub use plan::{CaseKind, Generated, MethodPlan, Variant};
 pub use prefix::{RunPrefix, PREFIX_START};
-pub use report::{Cleanup, Failure, MethodReport, Report, RequestRecord, ResponseRecord};
+pub use report::{truncate, Cleanup, Failure, MethodReport, Report, RequestRecord, ResponseRecord};
+pub use seed::runner as case_runner;
 
 /// The cases per method when not told.
 pub const DEFAULT_CASES: u32 = 20;
