@@ -126,22 +126,30 @@ async fn mutating_requests_only_touch_the_run_prefix() {
 }
 
 #[tokio::test]
-async fn read_only_sends_only_gets_and_replays_by_seed() {
+async fn read_only_sends_only_gets_and_probes_and_replays_by_seed() {
     let server = mock().await;
     let mut c = config(&server, 9);
     c.read_only = true;
     c.methods = Some(vec!["workerPool".into(), "createWorkerPool".into()]);
     let first = run(&c).await;
+    assert!(first.passed(), "{}", first.to_text());
     assert_eq!(first.methods.len(), 1);
+    let probe = first.semantic(Check::ReadOnlyProbe).expect("probed");
+    assert_eq!((probe.cases, probe.passed), (1, 1), "{}", first.to_text());
     let paths = |server: &MockServer| -> Vec<String> {
         server
             .journal()
             .iter()
-            .map(|e| format!("{} {}", e.http_method, e.path))
+            .map(|e| format!("{} {} {}", e.http_method, e.path, e.status))
             .collect()
     };
     let sent = paths(&server);
-    assert!(sent.iter().all(|p| p.starts_with("GET ")), "{sent:?}");
+    // Only GETs, except the probe: createWorkerPool without scopes, refused with 403.
+    let writes: Vec<&String> = sent.iter().filter(|p| !p.starts_with("GET ")).collect();
+    assert_eq!(writes.len(), 1, "{sent:?}");
+    assert!(writes[0].starts_with("PUT /api/worker-manager/v1/worker-pool/"));
+    assert!(writes[0].ends_with(" 403"), "{sent:?}");
+    assert!(server.service().store().pools().is_empty());
     server.service().clear_journal();
     c.run_id = Some("x".into());
     run(&c).await;
@@ -318,4 +326,12 @@ async fn an_unreachable_server_fails_transport() {
     c.cases = 2;
     let report = run(&c).await;
     assert_caught(&report, Check::Transport);
+}
+
+#[tokio::test]
+#[ignore = "prints a report for a look"]
+async fn print_a_report() {
+    let server = mock().await;
+    let report = run(&config(&server, 1)).await;
+    println!("{}", report.to_text());
 }

@@ -106,7 +106,7 @@ pub struct StatefulOutcome {
     pub requests: u64,
     /// The first failing sequence, shrunk.
     pub failure: Option<SequenceFailure>,
-    /// Pool ids the sequences may have created (for clean-up).
+    /// Pool ids the sequences created (for clean-up).
     #[serde(skip)]
     pub pools: Vec<String>,
     /// Every exchange's method, status and error code, for coverage (method, status, code,
@@ -202,11 +202,26 @@ pub async fn check_sequences(
         observed: Vec::new(),
     };
     let mut execution = 0u32;
-    let mut fresh_ns = |out: &mut StatefulOutcome| {
+    let mut fresh_ns = || {
         let ns = Namespace::new(prefix, execution, static_provider);
         execution += 1;
-        out.pools.extend((0..op::POOLS).map(|n| ns.pool_id(n)));
         ns
+    };
+    let note_created = |out: &mut StatefulOutcome, xs: &[Exchange]| {
+        for x in xs {
+            if x.request.method == "createWorkerPool" && x.status() == Some(200) {
+                let id = x.json().and_then(|b| {
+                    b.get("workerPoolId")
+                        .and_then(|v| v.as_str())
+                        .map(str::to_string)
+                });
+                if let Some(id) = id {
+                    if prefix.owns(&id) && !out.pools.contains(&id) {
+                        out.pools.push(id);
+                    }
+                }
+            }
+        }
     };
     for case in 0..cases {
         let Ok(mut tree) = strategy.new_tree(&mut runner) else {
@@ -214,10 +229,11 @@ pub async fn check_sequences(
         };
         out.cases += 1;
         let (_, ops, seen) = tree.current();
-        let ns = fresh_ns(&mut out);
+        let ns = fresh_ns();
         let (xs, verdict) = run_checked(client, &ns, &ops, seen.as_deref()).await;
         out.requests += xs.len() as u64;
         observe(&mut out.observed, &xs);
+        note_created(&mut out, &xs);
         let Some((idx, m)) = verdict else {
             out.passed += 1;
             continue;
@@ -235,8 +251,9 @@ pub async fn check_sequences(
                 break;
             }
             let (_, ops, seen) = tree.current();
-            let ns = fresh_ns(&mut out);
+            let ns = fresh_ns();
             let (xs, verdict) = run_checked(client, &ns, &ops, seen.as_deref()).await;
+            note_created(&mut out, &xs);
             out.shrink_runs += 1;
             out.requests += xs.len() as u64;
             last_failed = verdict.is_some();

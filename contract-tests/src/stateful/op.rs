@@ -233,6 +233,16 @@ pub struct RequestError {
 }
 
 impl RequestSpec {
+    /// The request to `method` (a catalog name) with these path parameters, query and body.
+    pub fn build(
+        method: &'static str,
+        params: &[(&str, String)],
+        query: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Result<RequestSpec, RequestError> {
+        RequestSpec::new(method, params, query, body)
+    }
+
     fn new(
         method: &'static str,
         params: &[(&str, String)],
