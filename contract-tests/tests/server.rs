@@ -329,6 +329,51 @@ async fn an_unreachable_server_fails_transport() {
 }
 
 #[tokio::test]
+async fn schemas_can_come_from_the_server() {
+    let server = mock().await;
+    let mut c = config(&server, 4);
+    c.methods = Some(vec!["workerPool".into(), "listWorkerPools".into()]);
+    c.schemas_from_server = true;
+    c.semantic = false;
+    c.stateful_cases = 0;
+    let report = run(&c).await;
+    assert!(report.passed(), "{}", report.to_text());
+    assert!(
+        report.schema_source.starts_with("server ("),
+        "{}",
+        report.schema_source
+    );
+    assert!(
+        !report.schema_source.contains("lacks"),
+        "{}",
+        report.schema_source
+    );
+    let mut bad = Config::new("http://127.0.0.1:1");
+    bad.schemas_from_server = true;
+    assert!(matches!(
+        server::run(&bad).await,
+        Err(server::RunError::Schemas(_))
+    ));
+}
+
+#[tokio::test]
+async fn max_rps_spaces_the_requests_out() {
+    let server = mock().await;
+    let mut c = config(&server, 4);
+    c.methods = Some(vec!["ping".into()]);
+    c.cases = 150;
+    c.semantic = false;
+    c.stateful_cases = 0;
+    c.max_rps = Some(100.0);
+    c.progress = server::Progress::Lines;
+    let started = std::time::Instant::now();
+    let report = run(&c).await;
+    assert!(report.passed(), "{}", report.to_text());
+    // 151 requests (listProviders and 150 pings) at 100/s after a burst of 100: at least 0.5 s.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500));
+}
+
+#[tokio::test]
 #[ignore = "prints a report for a look"]
 async fn print_a_report() {
     let server = mock().await;

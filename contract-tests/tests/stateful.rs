@@ -116,3 +116,26 @@ async fn a_stale_update_is_found_and_shrunk() {
     assert_eq!(failure.found, "status 200", "{text}");
     assert!(text.contains("seed 3"), "{text}");
 }
+
+#[tokio::test]
+async fn a_duplicated_error_report_shrinks_to_three_operations() {
+    let server = mock().await;
+    // Every reportWorkerError is delivered twice (as a retrying proxy might): only a pool that
+    // exists, an error reported and the errors listed show it.
+    let rule: Rule = serde_json::from_value(
+        json!({"match": {"method": "reportWorkerError"}, "action": {"type": "duplicate"}}),
+    )
+    .expect("a rule");
+    server.service().add_rules(&[rule]);
+    let out = stateful::check_sequences(&client(&server), &prefix(), "static", 40, 5).await;
+    let failure = out.failure.expect("the model finds the duplicated error");
+    let text = failure.to_text();
+    println!("{text}");
+    assert_eq!(failure.ops.len(), 3, "{text}");
+    assert!(matches!(failure.ops[0], Op::CreatePool { .. }), "{text}");
+    assert!(matches!(failure.ops[1], Op::ReportError { .. }), "{text}");
+    assert!(matches!(failure.ops[2], Op::ListErrors { .. }), "{text}");
+    assert_eq!(failure.expected, "1 distinct errors", "{text}");
+    assert_eq!(failure.found, "2 errors, 2 distinct", "{text}");
+    assert!(out.shrink_runs > 0);
+}

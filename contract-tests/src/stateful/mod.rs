@@ -57,23 +57,27 @@ impl SequenceFailure {
     /// The numbered requests of the shrunk sequence, curl-ready, with the failing response.
     pub fn to_text(&self) -> String {
         let mut s = format!(
-            "shrunk from {} to {} operations (seed {}, sequence {}); the requests, curl-ready \
-             (unsigned: use a server with authentication off such as `wm-mock serve --auth \
-             permissive`, or send each method and body with `taskcluster api workerManager`):\n",
+            "shrunk from {} to {} operations (seed {}, sequence {}: replay with --seed {} \
+             --stateful-cases {}); the requests, curl-ready (unsigned: use a server with \
+             authentication off such as `wm-mock serve --auth permissive`, or send each method \
+             and body with `taskcluster api workerManager`):\n",
             self.original_len,
             self.ops.len(),
             self.seed,
-            self.case
+            self.case,
+            self.seed,
+            self.case + 1
         );
         for (i, x) in self.exchanges.iter().enumerate() {
             let _ = writeln!(s, "  {}. {}", i + 1, x.request.to_curl());
             match &x.response {
                 Ok(r) => {
+                    let body = r.json().map_or_else(|| r.body.clone(), |j| j.to_string());
                     let _ = writeln!(
                         s,
                         "     -> {} {}",
                         r.status,
-                        crate::server::truncate(&r.body, 300)
+                        crate::server::truncate(&body, 200)
                     );
                 }
                 Err(e) => {
