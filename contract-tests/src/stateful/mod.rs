@@ -87,9 +87,12 @@ impl SequenceFailure {
         }
         let _ = writeln!(
             s,
-            "  operation {} ({:?}): expected {}, found {}",
+            "  operation {} ({}): expected {}, found {}",
             self.failing_op + 1,
-            self.ops.get(self.failing_op),
+            self.ops
+                .get(self.failing_op)
+                .map(|o| format!("{o:?}"))
+                .unwrap_or_default(),
             self.expected,
             self.found
         );
