@@ -358,7 +358,7 @@ impl Op {
     }
 
     /// The strategy of a sequence of `len` operations, model-free (for `wm-contract diff`; the
-    /// model-driven [`super::ModelMachine::sequential_strategy`] shrinks better).
+    /// model-driven `ModelMachine::sequential_strategy` of [`super::ModelMachine`] shrinks better).
     pub fn sequence(len: std::ops::Range<usize>) -> BoxedStrategy<Vec<Op>> {
         proptest::collection::vec(Op::strategy(), len).boxed()
     }
