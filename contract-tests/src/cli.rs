@@ -109,3 +109,44 @@ impl ServerArgs {
         config
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_flags_reach_the_config() {
+        let cli = Cli::try_parse_from([
+            "wm-contract",
+            "server",
+            "--root-url",
+            "http://localhost:1",
+            "--stateful-cases",
+            "3",
+            "--schemas-from-server",
+            "--max-rps",
+            "12.5",
+            "--no-semantic",
+            "--quiet",
+            "--read-only",
+        ])
+        .expect("parses");
+        let Command::Server(args) = cli.command else {
+            panic!("not the server command");
+        };
+        let c = args.config();
+        assert_eq!(c.stateful_cases, 3);
+        assert!(c.schemas_from_server && c.read_only && !c.semantic);
+        assert_eq!(c.max_rps, Some(12.5));
+        assert_eq!(c.progress, server::Progress::Off);
+        let cli = Cli::try_parse_from(["wm-contract", "server", "--root-url", "http://x"])
+            .expect("parses");
+        let Command::Server(args) = cli.command else {
+            panic!("not the server command");
+        };
+        let c = args.config();
+        assert_eq!(c.stateful_cases, server::DEFAULT_STATEFUL_CASES);
+        assert!(c.semantic && !c.schemas_from_server && c.max_rps.is_none());
+        assert_ne!(c.progress, server::Progress::Off);
+    }
+}

@@ -94,6 +94,7 @@ async fn a_correct_server_passes_over_20_seeds() {
                 Check::TemporaryCredentials,
                 Check::ReregisterRotates,
                 Check::InsufficientScopes403,
+                Check::AuthenticationFailed401,
                 Check::StatefulModel,
             ]
         );
@@ -101,6 +102,19 @@ async fn a_correct_server_passes_over_20_seeds() {
             .semantic
             .iter()
             .all(|s| s.not_exercised.is_none() && s.cases > 0 && s.passed == s.cases));
+        // Every scope outcome shows in the coverage matrix.
+        for (status, code, scope) in [
+            (401, "AuthenticationFailed", "401"),
+            (403, "InsufficientScopes", "403"),
+        ] {
+            assert!(
+                report.coverage.iter().any(|r| r.key.status == status
+                    && r.key.code.as_deref() == Some(code)
+                    && r.key.scope == scope),
+                "{status} {code}"
+            );
+        }
+        assert!(report.coverage.iter().any(|r| r.key.scope == "ok"));
     }
 }
 
@@ -289,6 +303,21 @@ async fn catches_a_secret_that_does_not_rotate() {
 }
 
 #[tokio::test]
+async fn catches_a_forged_signature_accepted() {
+    let rule = raw(
+        "workerPool",
+        "*/missing",
+        json!({"after": 1}),
+        &pool("missing", "static", "ghost"),
+    );
+    let report = run_with(vec![rule]).await;
+    assert_eq!(
+        caught(&report, Check::AuthenticationFailed401),
+        vec!["status 200".to_string()]
+    );
+}
+
+#[tokio::test]
 async fn read_only_probes_catch_a_write_without_scopes() {
     let server = mock().await;
     let rule: Rule = serde_json::from_value(json!({
@@ -335,6 +364,7 @@ async fn reports_carry_semantic_results_and_coverage() {
     assert!(cov
         .iter()
         .any(|r| r["method"] == "listWorkersForWorkerPool" && r["paging"] == "continued"));
+
     let text = report.to_text();
     assert!(
         text.contains("[missing-404] workerPool case 0 (semantic)"),

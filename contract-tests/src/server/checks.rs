@@ -50,6 +50,8 @@ pub enum Check {
     ReregisterRotates,
     /// A client lacking the method's scopes gets `403 InsufficientScopes`.
     InsufficientScopes403,
+    /// A request signed with a wrong access token gets `401 AuthenticationFailed`.
+    AuthenticationFailed401,
     /// Random operation sequences match the reference model.
     StatefulModel,
     /// `--read-only` probes: mutating methods with no scopes get 403 and change nothing.
@@ -58,7 +60,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in report order.
-    pub const ALL: [Check; 21] = [
+    pub const ALL: [Check; 22] = [
         Check::StatusDeclared,
         Check::OutputSchema,
         Check::ErrorEnvelope,
@@ -78,6 +80,7 @@ impl Check {
         Check::TemporaryCredentials,
         Check::ReregisterRotates,
         Check::InsufficientScopes403,
+        Check::AuthenticationFailed401,
         Check::StatefulModel,
         Check::ReadOnlyProbe,
     ];
@@ -116,6 +119,7 @@ impl Check {
             Check::TemporaryCredentials => "temporary-credentials",
             Check::ReregisterRotates => "reregister-rotates",
             Check::InsufficientScopes403 => "insufficient-scopes-403",
+            Check::AuthenticationFailed401 => "authentication-failed-401",
             Check::StatefulModel => "stateful-model",
             Check::ReadOnlyProbe => "read-only-probe",
         }

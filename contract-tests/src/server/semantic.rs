@@ -296,6 +296,7 @@ impl Semantic<'_> {
                 out.push(SemanticReport::not_exercised(c, m, why));
             }
             out.push(self.scopes().await);
+            out.push(self.bad_token().await);
             return out;
         };
         out.extend(self.pool_lifecycle(provider).await);
@@ -303,7 +304,36 @@ impl Semantic<'_> {
         out.push(self.counts(provider).await);
         out.extend(self.workers(provider).await);
         out.push(self.scopes().await);
+        out.push(self.bad_token().await);
         out
+    }
+
+    /// The run's client id with a wrong access token: `401 AuthenticationFailed` on a read.
+    async fn bad_token(&mut self) -> SemanticReport {
+        let check = Check::AuthenticationFailed401;
+        let Some(creds) = self.client.credentials().cloned() else {
+            return SemanticReport::not_exercised(check, "workerPool", "no credentials");
+        };
+        let mut r = SemanticReport::new(check, "workerPool");
+        let wrong = Credentials {
+            access_token: format!("{}-not-the-token", creds.access_token),
+            ..creds
+        };
+        match self.client.with_credentials(wrong, None, None) {
+            Ok(bad) => {
+                let c = call(
+                    &bad,
+                    "workerPool",
+                    &[("workerPoolId", self.pool("missing"))],
+                    &[],
+                    None,
+                )
+                .await;
+                r.record(c.expect(check, 401, Some("AuthenticationFailed")));
+            }
+            Err(e) => r.not_exercised = Some(e.to_string()),
+        }
+        r
     }
 
     async fn missing(&mut self) -> SemanticReport {
