@@ -1,5 +1,6 @@
 //! The `wm-contract` command line.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -47,9 +48,28 @@ pub struct ServerArgs {
     /// Only these methods (comma-separated catalog names, see `wm-contract methods`).
     #[arg(long, value_delimiter = ',')]
     pub methods: Option<Vec<String>>,
-    /// Only GET methods (nothing is created, changed or deleted).
+    /// Only GET methods with generated requests (nothing is created, changed or deleted); each
+    /// mutating method is only probed with the credentials narrowed to no scopes
+    /// (`authorizedScopes: []`), expecting 403 and an unchanged pool.
     #[arg(long)]
     pub read_only: bool,
+    /// Stateful sequences (random operations compared with a reference model; the first
+    /// failure is shrunk). 0 turns them off.
+    #[arg(long, default_value_t = server::DEFAULT_STATEFUL_CASES)]
+    pub stateful_cases: u32,
+    /// Skip the semantic checks (create-then-get, conflicts, paging, counters, workers, scopes).
+    #[arg(long)]
+    pub no_semantic: bool,
+    /// Check responses against the API reference and schemas the deployment serves
+    /// (`<root>/references/worker-manager/v1/api.json`, `<root>/schemas/worker-manager/v1/...`).
+    #[arg(long)]
+    pub schemas_from_server: bool,
+    /// Send at most R requests a second (a token bucket).
+    #[arg(long, value_name = "R")]
+    pub max_rps: Option<f64>,
+    /// No progress on stderr (default: a bar on a terminal, plain lines otherwise).
+    #[arg(long)]
+    pub quiet: bool,
     /// Also write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -75,6 +95,58 @@ impl ServerArgs {
         }
         config.methods.clone_from(&self.methods);
         config.read_only = self.read_only;
+        config.stateful_cases = self.stateful_cases;
+        config.semantic = !self.no_semantic;
+        config.schemas_from_server = self.schemas_from_server;
+        config.max_rps = self.max_rps;
+        config.progress = if self.quiet {
+            server::Progress::Off
+        } else if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
+            server::Progress::Bar
+        } else {
+            server::Progress::Lines
+        };
         config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_flags_reach_the_config() {
+        let cli = Cli::try_parse_from([
+            "wm-contract",
+            "server",
+            "--root-url",
+            "http://localhost:1",
+            "--stateful-cases",
+            "3",
+            "--schemas-from-server",
+            "--max-rps",
+            "12.5",
+            "--no-semantic",
+            "--quiet",
+            "--read-only",
+        ])
+        .expect("parses");
+        let Command::Server(args) = cli.command else {
+            panic!("not the server command");
+        };
+        let c = args.config();
+        assert_eq!(c.stateful_cases, 3);
+        assert!(c.schemas_from_server && c.read_only && !c.semantic);
+        assert_eq!(c.max_rps, Some(12.5));
+        assert_eq!(c.progress, server::Progress::Off);
+        let cli = Cli::try_parse_from(["wm-contract", "server", "--root-url", "http://x"])
+            .expect("parses");
+        let Command::Server(args) = cli.command else {
+            panic!("not the server command");
+        };
+        let c = args.config();
+        assert_eq!(c.stateful_cases, server::DEFAULT_STATEFUL_CASES);
+        assert!(c.semantic && !c.schemas_from_server && c.max_rps.is_none());
+        assert_ne!(c.progress, server::Progress::Off);
     }
 }

@@ -15,4 +15,5 @@
 pub mod cli;
 pub mod generate;
 pub mod server;
+pub mod stateful;
 pub mod summary;

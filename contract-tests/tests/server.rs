@@ -126,22 +126,30 @@ async fn mutating_requests_only_touch_the_run_prefix() {
 }
 
 #[tokio::test]
-async fn read_only_sends_only_gets_and_replays_by_seed() {
+async fn read_only_sends_only_gets_and_probes_and_replays_by_seed() {
     let server = mock().await;
     let mut c = config(&server, 9);
     c.read_only = true;
     c.methods = Some(vec!["workerPool".into(), "createWorkerPool".into()]);
     let first = run(&c).await;
+    assert!(first.passed(), "{}", first.to_text());
     assert_eq!(first.methods.len(), 1);
+    let probe = first.semantic(Check::ReadOnlyProbe).expect("probed");
+    assert_eq!((probe.cases, probe.passed), (1, 1), "{}", first.to_text());
     let paths = |server: &MockServer| -> Vec<String> {
         server
             .journal()
             .iter()
-            .map(|e| format!("{} {}", e.http_method, e.path))
+            .map(|e| format!("{} {} {}", e.http_method, e.path, e.status))
             .collect()
     };
     let sent = paths(&server);
-    assert!(sent.iter().all(|p| p.starts_with("GET ")), "{sent:?}");
+    // Only GETs, except the probe: createWorkerPool without scopes, refused with 403.
+    let writes: Vec<&String> = sent.iter().filter(|p| !p.starts_with("GET ")).collect();
+    assert_eq!(writes.len(), 1, "{sent:?}");
+    assert!(writes[0].starts_with("PUT /api/worker-manager/v1/worker-pool/"));
+    assert!(writes[0].ends_with(" 403"), "{sent:?}");
+    assert!(server.service().store().pools().is_empty());
     server.service().clear_journal();
     c.run_id = Some("x".into());
     run(&c).await;
@@ -318,4 +326,57 @@ async fn an_unreachable_server_fails_transport() {
     c.cases = 2;
     let report = run(&c).await;
     assert_caught(&report, Check::Transport);
+}
+
+#[tokio::test]
+async fn schemas_can_come_from_the_server() {
+    let server = mock().await;
+    let mut c = config(&server, 4);
+    c.methods = Some(vec!["workerPool".into(), "listWorkerPools".into()]);
+    c.schemas_from_server = true;
+    c.semantic = false;
+    c.stateful_cases = 0;
+    let report = run(&c).await;
+    assert!(report.passed(), "{}", report.to_text());
+    assert!(
+        report.schema_source.starts_with("server ("),
+        "{}",
+        report.schema_source
+    );
+    assert!(
+        !report.schema_source.contains("lacks"),
+        "{}",
+        report.schema_source
+    );
+    let mut bad = Config::new("http://127.0.0.1:1");
+    bad.schemas_from_server = true;
+    assert!(matches!(
+        server::run(&bad).await,
+        Err(server::RunError::Schemas(_))
+    ));
+}
+
+#[tokio::test]
+async fn max_rps_spaces_the_requests_out() {
+    let server = mock().await;
+    let mut c = config(&server, 4);
+    c.methods = Some(vec!["ping".into()]);
+    c.cases = 150;
+    c.semantic = false;
+    c.stateful_cases = 0;
+    c.max_rps = Some(100.0);
+    c.progress = server::Progress::Lines;
+    let started = std::time::Instant::now();
+    let report = run(&c).await;
+    assert!(report.passed(), "{}", report.to_text());
+    // 151 requests (listProviders and 150 pings) at 100/s after a burst of 100: at least 0.5 s.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(500));
+}
+
+#[tokio::test]
+#[ignore = "prints a report for a look"]
+async fn print_a_report() {
+    let server = mock().await;
+    let report = run(&config(&server, 1)).await;
+    println!("{}", report.to_text());
 }

@@ -28,11 +28,65 @@ pub enum Check {
     Transport,
     /// Requests could be generated for the method.
     Generate,
+    /// A created pool reads back (workerPool) as written.
+    CreateThenGet,
+    /// A second, different createWorkerPool of the same id is `409 RequestConflict`.
+    CreateConflict,
+    /// An update is visible to the next workerPool and to listWorkerPools.
+    UpdateVisible,
+    /// deleteWorkerPool moves the pool to `null-provider`; it stays readable.
+    DeleteNullProvider,
+    /// Missing pools and workers are `404 ResourceNotFound`.
+    Missing404,
+    /// Paging with any limit sees every item exactly once, no page over the limit.
+    PagingExactlyOnce,
+    /// A pool's capacity and count fields match its workers.
+    PoolCounts,
+    /// Static workers: create, register with the static proof, remove.
+    StaticWorkerLifecycle,
+    /// Credentials from registerWorker authenticate.
+    TemporaryCredentials,
+    /// reregisterWorker rotates the secret: the old one is refused.
+    ReregisterRotates,
+    /// A client lacking the method's scopes gets `403 InsufficientScopes`.
+    InsufficientScopes403,
+    /// A request signed with a wrong access token gets `401 AuthenticationFailed`.
+    AuthenticationFailed401,
+    /// Random operation sequences match the reference model.
+    StatefulModel,
+    /// `--read-only` probes: mutating methods with no scopes get 403 and change nothing.
+    ReadOnlyProbe,
 }
 
 impl Check {
     /// Every check, in report order.
-    pub const ALL: [Check; 8] = [
+    pub const ALL: [Check; 22] = [
+        Check::StatusDeclared,
+        Check::OutputSchema,
+        Check::ErrorEnvelope,
+        Check::ContentTypeJson,
+        Check::No5xx,
+        Check::InvalidInput4xx,
+        Check::Transport,
+        Check::Generate,
+        Check::CreateThenGet,
+        Check::CreateConflict,
+        Check::UpdateVisible,
+        Check::DeleteNullProvider,
+        Check::Missing404,
+        Check::PagingExactlyOnce,
+        Check::PoolCounts,
+        Check::StaticWorkerLifecycle,
+        Check::TemporaryCredentials,
+        Check::ReregisterRotates,
+        Check::InsufficientScopes403,
+        Check::AuthenticationFailed401,
+        Check::StatefulModel,
+        Check::ReadOnlyProbe,
+    ];
+
+    /// The checks run on every response (the others are semantic: they follow the API's state).
+    pub const RESPONSE: [Check; 8] = [
         Check::StatusDeclared,
         Check::OutputSchema,
         Check::ErrorEnvelope,
@@ -54,6 +108,20 @@ impl Check {
             Check::InvalidInput4xx => "invalid-input-4xx",
             Check::Transport => "transport",
             Check::Generate => "generate",
+            Check::CreateThenGet => "create-then-get",
+            Check::CreateConflict => "create-conflict-409",
+            Check::UpdateVisible => "update-visible",
+            Check::DeleteNullProvider => "delete-null-provider",
+            Check::Missing404 => "missing-404",
+            Check::PagingExactlyOnce => "paging-exactly-once",
+            Check::PoolCounts => "pool-counts",
+            Check::StaticWorkerLifecycle => "static-worker-lifecycle",
+            Check::TemporaryCredentials => "temporary-credentials",
+            Check::ReregisterRotates => "reregister-rotates",
+            Check::InsufficientScopes403 => "insufficient-scopes-403",
+            Check::AuthenticationFailed401 => "authentication-failed-401",
+            Check::StatefulModel => "stateful-model",
+            Check::ReadOnlyProbe => "read-only-probe",
         }
     }
 

@@ -26,6 +26,9 @@ pub enum RunError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
+    /// `--schemas-from-server`: the deployment's API reference or schemas could not be fetched.
+    #[error("cannot fetch the deployment's schemas: {0}")]
+    Schemas(String),
 }
 
 /// Why one request could not be sent or its response read.

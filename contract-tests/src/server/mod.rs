@@ -16,22 +16,41 @@
 
 mod checks;
 mod client;
+mod coverage;
 mod error;
 mod plan;
 mod prefix;
 mod report;
 mod runner;
 mod seed;
+mod semantic;
 
 pub use checks::{check_response, Check, Finding, ERROR_STATUSES};
 pub use client::{Client, Credentials, Response};
+pub use coverage::{Coverage, CoverageKey, CoverageRow};
 pub use error::{RunError, SendError};
 pub use plan::{CaseKind, Generated, MethodPlan, Variant};
 pub use prefix::{RunPrefix, PREFIX_START};
-pub use report::{Cleanup, Failure, MethodReport, Report, RequestRecord, ResponseRecord};
+pub use report::{truncate, Cleanup, Failure, MethodReport, Report, RequestRecord, ResponseRecord};
+pub use seed::runner as case_runner;
+pub use semantic::SemanticReport;
 
 /// The cases per method when not told.
 pub const DEFAULT_CASES: u32 = 20;
+
+/// The stateful sequences per run when not told.
+pub const DEFAULT_STATEFUL_CASES: u32 = 16;
+
+/// How progress is shown on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// Nothing.
+    Off,
+    /// One plain line per method (logs, CI).
+    Lines,
+    /// A bar redrawn in place (a terminal).
+    Bar,
+}
 
 /// What to run against which deployment.
 #[derive(Debug, Clone)]
@@ -50,11 +69,23 @@ pub struct Config {
     pub read_only: bool,
     /// The run id under the prefix (`wm-contract-<run id>`); fresh when `None`.
     pub run_id: Option<String>,
+    /// Stateful sequences to run (0: none).
+    pub stateful_cases: u32,
+    /// Run the semantic checks (create-then-get, conflicts, paging, ...).
+    pub semantic: bool,
+    /// Check responses against the schemas the deployment serves (`/references/...`,
+    /// `/schemas/...`) instead of the embedded ones.
+    pub schemas_from_server: bool,
+    /// At most this many requests a second.
+    pub max_rps: Option<f64>,
+    /// Progress on stderr.
+    pub progress: Progress,
 }
 
 impl Config {
     /// A configuration for `root_url`: anonymous, [`DEFAULT_CASES`] cases, a fresh seed, every
-    /// method.
+    /// method, semantic checks and [`DEFAULT_STATEFUL_CASES`] stateful sequences, no rate limit,
+    /// no progress.
     pub fn new(root_url: impl Into<String>) -> Config {
         Config {
             root_url: root_url.into(),
@@ -64,6 +95,11 @@ impl Config {
             methods: None,
             read_only: false,
             run_id: None,
+            stateful_cases: DEFAULT_STATEFUL_CASES,
+            semantic: true,
+            schemas_from_server: false,
+            max_rps: None,
+            progress: Progress::Off,
         }
     }
 }

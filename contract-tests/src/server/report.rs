@@ -8,6 +8,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::checks::Check;
+use super::coverage::{Coverage, CoverageRow};
+use super::semantic::SemanticReport;
+use crate::stateful::StatefulOutcome;
 
 /// How much of a response body a failure keeps.
 pub const BODY_LIMIT: usize = 2000;
@@ -121,8 +124,19 @@ pub struct Report {
     pub read_only: bool,
     /// Whether requests were signed.
     pub signed: bool,
+    /// Where the schemas responses were checked against came from (`embedded`, or `server
+    /// (...)` with `--schemas-from-server`).
+    #[serde(rename = "schemaSource")]
+    pub schema_source: String,
     /// Per method, in run order.
     pub methods: Vec<MethodReport>,
+    /// The semantic checks (and the stateful model, and the read-only probes), one entry each.
+    pub semantic: Vec<SemanticReport>,
+    /// The stateful sequences, if they ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stateful: Option<StatefulOutcome>,
+    /// The coverage matrix: every (method, status, code, scope outcome, paging state) seen.
+    pub coverage: Vec<CoverageRow>,
     /// The clean-up.
     pub cleanup: Cleanup,
     /// Wall time in milliseconds.
@@ -187,14 +201,16 @@ impl Failure {
 }
 
 impl Report {
-    /// Cases that failed, over all methods.
+    /// Cases that failed, over all methods and semantic checks.
     pub fn failed_cases(&self) -> u32 {
-        self.methods.iter().map(|m| m.failed).sum()
+        self.methods.iter().map(|m| m.failed).sum::<u32>()
+            + self.semantic.iter().map(|s| s.failed).sum::<u32>()
     }
 
-    /// Cases run, over all methods.
+    /// Cases run, over all methods and semantic checks.
     pub fn total_cases(&self) -> u32 {
-        self.methods.iter().map(|m| m.cases).sum()
+        self.methods.iter().map(|m| m.cases).sum::<u32>()
+            + self.semantic.iter().map(|s| s.cases).sum::<u32>()
     }
 
     /// The checks that failed at least once.
@@ -202,12 +218,24 @@ impl Report {
         self.methods
             .iter()
             .flat_map(|m| m.failures.iter().map(|f| f.check))
+            .chain(
+                self.semantic
+                    .iter()
+                    .flat_map(|s| s.failures.iter().map(|f| f.check)),
+            )
             .collect()
+    }
+
+    /// The semantic result of `check`, if it was run (or reported as not exercised).
+    pub fn semantic(&self, check: Check) -> Option<&SemanticReport> {
+        self.semantic.iter().find(|s| s.check == check)
     }
 
     /// Whether the run passed: no check failed and every created pool was cleaned up.
     pub fn passed(&self) -> bool {
-        self.methods.iter().all(|m| m.failures.is_empty()) && self.cleanup.failed.is_empty()
+        self.methods.iter().all(|m| m.failures.is_empty())
+            && self.semantic.iter().all(|s| s.failures.is_empty())
+            && self.cleanup.failed.is_empty()
     }
 
     /// The plain-text report.
@@ -235,13 +263,55 @@ impl Report {
                 m.method, m.cases, m.passed, m.failed, m.skipped
             );
         }
+        if !self.semantic.is_empty() {
+            let _ = writeln!(
+                s,
+                "
+{:<30} {:>6} {:>6} {:>6}  method",
+                "semantic check", "cases", "passed", "failed"
+            );
+            for c in &self.semantic {
+                match &c.not_exercised {
+                    Some(why) => {
+                        let _ = writeln!(s, "{:<30} not exercised: {why}", c.check.name());
+                    }
+                    None => {
+                        let _ = writeln!(
+                            s,
+                            "{:<30} {:>6} {:>6} {:>6}  {}",
+                            c.check.name(),
+                            c.cases,
+                            c.passed,
+                            c.failed,
+                            c.method
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(st) = &self.stateful {
+            let _ = writeln!(
+                s,
+                "\nstateful: {} sequences, {} passed, {} requests ({} more sequences while shrinking)",
+                st.cases, st.passed, st.requests, st.shrink_runs
+            );
+        }
+        if !self.coverage.is_empty() {
+            let _ = writeln!(
+                s,
+                "\ncoverage (status code (scope) [page] x count, per method):\n{}",
+                Coverage::to_text(&self.coverage)
+            );
+        }
         let failing: Vec<&MethodReport> = self
             .methods
             .iter()
             .filter(|m| !m.failures.is_empty())
             .collect();
-        if !failing.is_empty() {
+        if !failing.is_empty() || self.semantic.iter().any(|c| !c.failures.is_empty()) {
             let _ = writeln!(s, "\nFAILURES");
+        }
+        {
             for m in failing {
                 for check in Check::ALL {
                     let of: Vec<&Failure> =
@@ -258,6 +328,19 @@ impl Report {
                         );
                     }
                 }
+            }
+        }
+        for c in self.semantic.iter().filter(|c| !c.failures.is_empty()) {
+            for f in c.failures.iter().take(TEXT_FAILURES_PER_CHECK) {
+                let _ = write!(s, "\n{}", f.to_text(&c.method));
+            }
+            if c.failures.len() > TEXT_FAILURES_PER_CHECK {
+                let _ = writeln!(
+                    s,
+                    "  ... and {} more {} failures (see --json)",
+                    c.failures.len() - TEXT_FAILURES_PER_CHECK,
+                    c.check
+                );
             }
         }
         let c = &self.cleanup;
@@ -302,11 +385,16 @@ impl Report {
     /// The JUnit XML report: one test suite per method, one test case per check.
     pub fn to_junit(&self) -> String {
         let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let failures: usize = self.methods.iter().map(failed_check_count).sum();
+        let failures: usize = self.methods.iter().map(failed_check_count).sum::<usize>()
+            + self
+                .semantic
+                .iter()
+                .filter(|c| !c.failures.is_empty())
+                .count();
         let _ = writeln!(
             s,
             "<testsuites name=\"wm-contract server\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">",
-            self.methods.len() * Check::ALL.len(),
+            self.methods.len() * Check::RESPONSE.len() + self.semantic.len(),
             self.duration_ms as f64 / 1000.0
         );
         for m in &self.methods {
@@ -314,7 +402,7 @@ impl Report {
                 s,
                 "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"0\">",
                 xml_escape(&m.method),
-                Check::ALL.len(),
+                Check::RESPONSE.len(),
                 failed_check_count(m)
             );
             let _ = writeln!(
@@ -322,7 +410,7 @@ impl Report {
                 "    <properties><property name=\"seed\" value=\"{}\"/><property name=\"cases\" value=\"{}\"/></properties>",
                 self.seed, m.cases
             );
-            for check in Check::ALL {
+            for check in Check::RESPONSE {
                 let of: Vec<&Failure> = m.failures.iter().filter(|f| f.check == check).collect();
                 let _ = write!(
                     s,
@@ -346,6 +434,44 @@ impl Report {
                     xml_escape(&text)
                 );
                 s.push_str("    </testcase>\n");
+            }
+            s.push_str("  </testsuite>\n");
+        }
+        if !self.semantic.is_empty() {
+            let _ = writeln!(
+                s,
+                "  <testsuite name=\"semantic\" tests=\"{}\" failures=\"{}\" skipped=\"{}\">",
+                self.semantic.len(),
+                self.semantic
+                    .iter()
+                    .filter(|c| !c.failures.is_empty())
+                    .count(),
+                self.semantic
+                    .iter()
+                    .filter(|c| c.not_exercised.is_some())
+                    .count()
+            );
+            for c in &self.semantic {
+                let _ = write!(
+                    s,
+                    "    <testcase classname=\"wm-contract.semantic\" name=\"{}\"",
+                    c.check.name()
+                );
+                if let Some(why) = &c.not_exercised {
+                    let _ = writeln!(s, "><skipped message=\"{}\"/></testcase>", xml_escape(why));
+                } else if c.failures.is_empty() {
+                    s.push_str("/>\n");
+                } else {
+                    let text: String = c.failures.iter().map(|f| f.to_text(&c.method)).collect();
+                    let _ = writeln!(
+                        s,
+                        "><failure message=\"{} of {} cases failed\" type=\"{}\">{}</failure></testcase>",
+                        c.failed,
+                        c.cases,
+                        c.check.name(),
+                        xml_escape(&text)
+                    );
+                }
             }
             s.push_str("  </testsuite>\n");
         }
