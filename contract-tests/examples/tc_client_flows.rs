@@ -91,7 +91,11 @@ async fn main() {
         let wm = client(Credentials::from_env()?)?;
         match flow.as_str() {
             "main" => main_flow(&wm).await,
-            "paged" => wm.listWorkerPools(None, Some("2")).await.map(drop).map_err(Into::into),
+            "paged" => wm
+                .listWorkerPools(None, Some("2"))
+                .await
+                .map(drop)
+                .map_err(Into::into),
             "outage" => outage_flow(&wm).await,
             other => Err(format!("unknown flow `{other}` (main, paged, outage)").into()),
         }
