@@ -8,7 +8,10 @@
 //!   temporary credentials for reregisterWorker and reportWorkerError; no query strings;
 //! - `paged`: one signed `listWorkerPools` with `limit=2` (the crate signs without the query
 //!   string, which a real deployment refuses: the run shows how wm-contract reports it);
-//! - `outage`: a few reads, with the crate's default retries (for a scenario that answers 503).
+//! - `outage`: a few reads, with the crate's default retries (for a scenario that answers 503);
+//! - `renew` / `late`: for `client-short-credentials.json` (credentials live 2 s): register the
+//!   seeded worker, then either reregister within the lifetime and report an error with the fresh
+//!   credentials (`renew`), or wait 2.5 s and report with the expired ones (`late`).
 //!
 //! Exits 1 (with the error) when a call fails.
 
@@ -84,6 +87,50 @@ async fn outage_flow(wm: &WorkerManager) -> Result<()> {
     Ok(())
 }
 
+/// The worker `client-short-credentials.json` seeds.
+const SHORT_POOL: &str = "proj-short/static-linux";
+const SHORT_SECRET: &str = "shortCredentialsDemo000000000000000000000000";
+
+fn worker_client(answer: &Value) -> Result<WorkerManager> {
+    let text = |k: &str| {
+        answer["credentials"][k]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    client(Credentials::new_with_certificate(
+        text("clientId"),
+        text("accessToken"),
+        text("certificate"),
+    ))
+}
+
+async fn short_credentials_flow(wm: &WorkerManager, renew: bool) -> Result<()> {
+    let reg = wm
+        .registerWorker(&json!({"workerPoolId": SHORT_POOL, "providerId": "static",
+            "workerGroup": "rack", "workerId": "w1",
+            "workerIdentityProof": {"staticSecret": SHORT_SECRET}}))
+        .await?;
+    let mut worker = worker_client(&reg)?;
+    if renew {
+        let fresh = worker
+            .reregisterWorker(&json!({"workerPoolId": SHORT_POOL, "workerGroup": "rack",
+                "workerId": "w1", "secret": reg["secret"]}))
+            .await?;
+        worker = worker_client(&fresh)?;
+    } else {
+        tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    }
+    worker
+        .reportWorkerError(
+            SHORT_POOL,
+            &json!({"workerGroup": "rack", "workerId": "w1", "kind": "boot-failure",
+                    "title": "t", "description": "d", "extra": {}}),
+        )
+        .await?;
+    Ok(())
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let flow = std::env::args().nth(1).unwrap_or_else(|| "main".into());
@@ -97,7 +144,11 @@ async fn main() {
                 .map(drop)
                 .map_err(Into::into),
             "outage" => outage_flow(&wm).await,
-            other => Err(format!("unknown flow `{other}` (main, paged, outage)").into()),
+            "renew" => short_credentials_flow(&wm, true).await,
+            "late" => short_credentials_flow(&wm, false).await,
+            other => {
+                Err(format!("unknown flow `{other}` (main, paged, outage, renew, late)").into())
+            }
         }
     };
     if let Err(e) = run.await {

@@ -150,6 +150,30 @@ async fn outage_scenario_exercises_the_retry_check() {
     assert_eq!(report.coverage.methods["listWorkerPools"].ok, 1);
 }
 
+/// Credentials that live 2 s: a worker that renews in time passes the credential checks; one
+/// that waits and uses expired credentials fails both, although the mock (like Taskcluster,
+/// which allows 5 minutes of clock skew past a certificate's expiry) still accepts the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_credentials_scenario_exercises_the_credential_checks() {
+    let scenario = |c: &mut Config| c.scenarios.push(fixture("client-short-credentials.json"));
+    let renew = run_flow("renew", scenario).await;
+    assert!(renew.passed(), "{}", renew.to_text());
+    assert_eq!(check(&renew, "reregisters-before-expiry"), Outcome::Passed);
+    assert_eq!(check(&renew, "no-reuse-of-rotated-secret"), Outcome::Passed);
+    let late = run_flow("late", scenario).await;
+    assert!(!late.passed());
+    assert_eq!(check(&late, "reregisters-before-expiry"), Outcome::Failed);
+    assert_eq!(
+        check(&late, "signed-with-valid-credentials"),
+        Outcome::Failed
+    );
+    assert!(
+        late.violations.is_empty(),
+        "accepted within the 5-minute grace"
+    );
+    assert!(late.failed_checks()[0].details[0].contains("after they expired"));
+}
+
 /// With --response-fuzz the mock answers generated variants; the official crate's flows still
 /// run clean (it returns serde_json::Value, so any schema-valid body parses), and the same seed
 /// replays the same answers.

@@ -176,6 +176,14 @@ fn signed_with_valid_credentials_passed_failed_not_exercised() {
         Outcome::Passed
     );
     assert_eq!(check(&[expired]).outcome, Outcome::Failed);
+    let reg = registration(T0, "registerWorker", "2026-01-01T00:00:10.000Z");
+    let accepted_late = as_worker(req(T0 + 10_001, "workerPool", "/worker-pool/a%2Fb", 200));
+    let r = check(&[reg, accepted_late]);
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert!(
+        r.details[0].contains("expired 1 ms before (answered 200)"),
+        "{r:?}"
+    );
     let mut anonymous = req(0, "ping", "/ping", 200);
     anonymous.client_id = None;
     assert_eq!(check(&[anonymous]).outcome, Outcome::NotExercised);

@@ -24,7 +24,12 @@
 //!   credentials for this secret"* once a secret was handed out: the secret rotates on every
 //!   reregistration, and only the newest one works.
 //! - **signed-with-valid-credentials**: no request fails authentication because its credentials
-//!   (temporary credentials, a client, a bewit) had expired.
+//!   (temporary credentials, a client, a bewit) had expired, and no request is signed with worker
+//!   credentials after their `expires` even when the service still accepts it (Taskcluster
+//!   accepts a certificate up to 5 minutes past its expiry, for clock skew; a client must not
+//!   count on that). The difference with *reregisters-before-expiry* is the point of view: that
+//!   one asks whether each worker renewed in time, this one whether each request was signed with
+//!   live credentials, whoever issued them.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -317,13 +322,26 @@ pub fn no_reuse_of_rotated_secret(requests: &[Observed]) -> BehaviorCheck {
 
 /// See the module documentation.
 pub fn signed_with_valid_credentials(requests: &[Observed]) -> BehaviorCheck {
+    let mut expiry: BTreeMap<String, i64> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut signed = 0usize;
-    for r in requests.iter().filter(|r| r.client_id.is_some()) {
-        signed += 1;
-        let auth_failed = r.error_code.as_deref() == Some("AuthenticationFailed");
-        if auth_failed && r.message().contains("expir") {
-            failures.push(format!("{}: {}", describe(r), r.message()));
+    for r in requests {
+        if let Some(client) = &r.client_id {
+            signed += 1;
+            let auth_failed = r.error_code.as_deref() == Some("AuthenticationFailed");
+            if auth_failed && r.message().contains("expir") {
+                failures.push(format!("{}: {}", describe(r), r.message()));
+            } else if let Some(expires) = expiry.get(client).filter(|e| r.time > **e) {
+                failures.push(format!(
+                    "{} signed with credentials of {client} that expired {} ms before (answered {})",
+                    describe(r),
+                    r.time - expires,
+                    r.status
+                ));
+            }
+        }
+        if let Some((client, expires)) = issued(r) {
+            expiry.insert(client, expires);
         }
     }
     let seen = if signed > 0 {
