@@ -20,6 +20,8 @@
 //! # }
 //! ```
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
@@ -30,7 +32,7 @@ use wiremock::{Match, Mock, MockServer, Request, Respond, ResponseTemplate};
 use worker_manager_schemas::{Catalog, Entry, RouteOutcome, Validators, API_PREFIX};
 
 use crate::client::seeded_runner;
-use crate::generate::{self, GenerateError, SchemaGenerator};
+use crate::generate::{self, GenerateError};
 
 /// Why the kit cannot give what was asked.
 #[derive(Debug, Error)]
@@ -146,33 +148,47 @@ impl Match for CatalogMethod {
 /// Answers a method with generated values of its output schema (`{}` for methods without one).
 #[derive(Debug)]
 pub struct GeneratedResponder {
-    generator: Option<SchemaGenerator>,
+    output: Option<String>,
     runner: Mutex<TestRunner>,
+}
+
+thread_local! {
+    /// Strategies by output schema, built once per thread (a `BoxedStrategy` is not `Send`, and
+    /// building one costs as much as drawing a value from it).
+    static STRATEGIES: RefCell<HashMap<String, Option<BoxedStrategy<Value>>>> =
+        RefCell::new(HashMap::new());
 }
 
 impl GeneratedResponder {
     /// The responder for `method`, its values determined by `seed`.
     pub fn new(method: &str, seed: u64) -> GeneratedResponder {
-        let generator = Catalog::embedded()
-            .get(method)
-            .and_then(|e| e.output.as_deref())
-            .and_then(|o| SchemaGenerator::embedded(o).ok());
         GeneratedResponder {
-            generator,
+            output: Catalog::embedded()
+                .get(method)
+                .and_then(|e| e.output.clone()),
             runner: Mutex::new(seeded_runner(seed, method)),
         }
     }
 
     /// The next generated body.
     pub fn next_body(&self) -> Value {
-        let Some(strategy) = self.generator.as_ref().and_then(|g| g.valid().ok()) else {
+        let Some(output) = &self.output else {
             return json!({});
         };
-        let mut runner = self.runner.lock().unwrap_or_else(|p| p.into_inner());
-        strategy
-            .new_tree(&mut runner)
-            .map(|t| t.current())
-            .unwrap_or_else(|_| json!({}))
+        STRATEGIES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            let strategy = cache
+                .entry(output.clone())
+                .or_insert_with(|| generate::valid(output).ok());
+            let Some(strategy) = strategy else {
+                return json!({});
+            };
+            let mut runner = self.runner.lock().unwrap_or_else(|p| p.into_inner());
+            strategy
+                .new_tree(&mut runner)
+                .map(|t| t.current())
+                .unwrap_or_else(|_| json!({}))
+        })
     }
 }
 
