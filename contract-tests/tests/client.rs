@@ -361,3 +361,26 @@ fn exit_status_follows_coverage_and_the_command() {
     );
     assert!(xml.contains("behavior.retries-server-errors"), "{xml}");
 }
+
+/// A run that cannot start (an unreadable scenario, no command) exits 2 and says why.
+#[test]
+fn a_run_that_cannot_start_exits_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wm-contract"))
+        .args([
+            "client",
+            "--scenario",
+            "/nonexistent/scenario.json",
+            "--",
+            "true",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/scenario.json"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_wm-contract"))
+        .args(["client"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "clap: the command is required");
+}
