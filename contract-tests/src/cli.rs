@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::client;
 use crate::server::{self, Credentials};
 
 /// Conformance testing of worker-manager servers and clients against the v1 API's schemas.
@@ -25,6 +26,60 @@ pub enum Command {
     /// every response. Pools it creates live under `wm-contract-<run id>/` and are deleted at
     /// the end. Exits 1 when a check failed, 2 when the run could not start.
     Server(ServerArgs),
+    /// Check a worker-manager client: run CMD against an embedded strict wm-mock (real Hawk,
+    /// answers checked against their schemas, fresh root credentials in TASKCLUSTER_ROOT_URL,
+    /// TASKCLUSTER_CLIENT_ID and TASKCLUSTER_ACCESS_TOKEN), then report contract violations,
+    /// client-behavior checks and coverage from the mock's journal. Exits 1 when CMD failed, a
+    /// violation or failed check was seen or coverage is below --min-coverage; 2 when the run
+    /// could not start.
+    Client(ClientArgs),
+}
+
+/// The options of `wm-contract client`.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// A scenario file (seed and rules) to load into the mock; repeat for several.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Vec<PathBuf>,
+    /// Fail when fewer than PCT percent of the catalog's methods were called.
+    #[arg(long, value_name = "PCT")]
+    pub min_coverage: Option<f64>,
+    /// Also write the report as JUnit XML to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write the report as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Seed of the mock's ids and secrets and of --response-fuzz (printed; pass it again to
+    /// replay).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Answer with generated schema-valid variants of every answer (optional fields absent or
+    /// present, extra properties, boundary values), keeping the ids the client sent.
+    #[arg(long)]
+    pub response_fuzz: bool,
+    /// Scopes every request has, signed or not (comma-separated; e.g. `*` for a client that
+    /// cannot sign, like curl).
+    #[arg(long, value_delimiter = ',', value_name = "SCOPES")]
+    pub anonymous_scopes: Vec<String>,
+    /// The client command and its arguments (after `--`).
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+impl ClientArgs {
+    /// The run configuration these options describe (`seed`: the one to use when none was
+    /// given).
+    pub fn config(&self, seed: u64) -> client::Config {
+        client::Config {
+            command: self.command.clone(),
+            scenarios: self.scenario.clone(),
+            min_coverage: self.min_coverage,
+            seed: self.seed.unwrap_or(seed),
+            response_fuzz: self.response_fuzz,
+            anonymous_scopes: self.anonymous_scopes.clone(),
+        }
+    }
 }
 
 /// The options of `wm-contract server`.

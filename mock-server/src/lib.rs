@@ -61,4 +61,4 @@ pub mod time;
 pub use clock::Clock;
 pub use provider::{Provider, ProviderType};
 pub use server::{MockServer, MockServerBuilder, StartError};
-pub use service::{AuthMode, Options, Service};
+pub use service::{AuthMode, Options, ResponseTransform, Service};

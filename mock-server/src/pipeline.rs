@@ -177,7 +177,9 @@ fn run(
     let caller = match &entry.scopes {
         None => Caller::default(),
         Some(scopes) => {
-            let caller = authenticate(svc, req, now)?;
+            let caller = authenticate(svc, req, now).inspect_err(|_| {
+                *client_id = req.authorization.and_then(authz::claimed_client_id);
+            })?;
             *client_id = caller.client_id.clone();
             if scopes_from_path_only(scopes, &entry.args) {
                 authz::check(scopes, &caller, |n| m.params.get(n).cloned())?;
@@ -224,7 +226,10 @@ fn run(
         now,
         overrides,
     };
-    let body = handler(svc, &call)?;
+    let mut body = handler(svc, &call)?;
+    if let Some(t) = &svc.options.response_transform {
+        body = t.transform(&entry.name, body);
+    }
     if svc.options.validate_responses {
         if let Some(output) = &entry.output {
             if let Err(v) = svc.validators.validate(output, &body) {

@@ -190,6 +190,16 @@ impl MockServerBuilder {
         self
     }
 
+    /// Rewrites every successful API answer before its output check (see
+    /// [`ResponseTransform`](crate::service::ResponseTransform)).
+    pub fn response_transform(
+        mut self,
+        t: impl crate::service::ResponseTransform + 'static,
+    ) -> Self {
+        self.options.response_transform = Some(Arc::new(t));
+        self
+    }
+
     /// All options at once.
     pub fn options(mut self, options: Options) -> Self {
         self.options = options;

@@ -60,6 +60,16 @@ pub struct Options {
     pub journal_capacity: usize,
     /// How long a client may take to send its request head (slow clients are cut off).
     pub header_read_timeout: std::time::Duration,
+    /// Rewrites every successful API answer before its output check (`None`: answers as built).
+    pub response_transform: Option<std::sync::Arc<dyn ResponseTransform>>,
+}
+
+/// A hook that rewrites the body of every successful API answer, after the handler and before
+/// the output-schema check (so a transform that breaks the schema still yields a `500`, never an
+/// invalid answer). `wm-contract client --response-fuzz` uses it to serve generated variants.
+pub trait ResponseTransform: Send + Sync + std::fmt::Debug {
+    /// The body to send for `method` (catalog name) in place of `body`.
+    fn transform(&self, method: &str, body: serde_json::Value) -> serde_json::Value;
 }
 
 impl Default for Options {
@@ -73,6 +83,7 @@ impl Default for Options {
             root_access_token: None,
             journal_capacity: 10_000,
             header_read_timeout: std::time::Duration::from_secs(10),
+            response_transform: None,
         }
     }
 }

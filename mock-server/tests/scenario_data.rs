@@ -61,6 +61,9 @@ fn every_fixture_loads_and_applies() {
         names,
         [
             "busy-deployment.json",
+            "client-outage.json",
+            "client-short-credentials.json",
+            "client-short-pages.json",
             "expiring-credentials.json",
             "flaky-network.json",
             "paging-edge-cases.json",
