@@ -7,12 +7,15 @@
 //! ([`summary`]), proptest strategies generated from the schemas and the route table
 //! ([`generate`]: valid values, values breaking one rule, path and query parameters) and the
 //! server checks ([`server`]: generated requests against a running deployment, named checks on
-//! every response, text/JSON/JUnit reports). Client checks and response generation follow (see
+//! every response, text/JSON/JUnit reports), stateful sequences ([`stateful`]) and the comparison
+//! of two deployments ([`diff`]: the same traffic against both, answers compared after
+//! normalization, divergences shrunk and reported). Client checks and response generation follow (see
 //! the project's issues).
 
 #![warn(missing_docs)]
 
 pub mod cli;
+pub mod diff;
 pub mod generate;
 pub mod server;
 pub mod stateful;
