@@ -128,7 +128,11 @@ pub struct DiffArgs {
     )]
     pub reference_client_id: Option<String>,
     /// The access token of --reference-client-id.
-    #[arg(long, env = "WM_CONTRACT_REFERENCE_ACCESS_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "WM_CONTRACT_REFERENCE_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
     pub reference_access_token: Option<String>,
     /// The client id to sign the candidate's requests with (anonymous without).
     #[arg(
@@ -138,7 +142,11 @@ pub struct DiffArgs {
     )]
     pub candidate_client_id: Option<String>,
     /// The access token of --candidate-client-id.
-    #[arg(long, env = "WM_CONTRACT_CANDIDATE_ACCESS_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "WM_CONTRACT_CANDIDATE_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
     pub candidate_access_token: Option<String>,
     /// Stateless cases per method.
     #[arg(long, default_value_t = server::DEFAULT_CASES)]

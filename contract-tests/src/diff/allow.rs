@@ -37,7 +37,9 @@ pub enum AllowError {
     #[error("the allow file is not a JSON array of {{method, kind, pointer?, reason}}: {0}")]
     Json(String),
     /// An entry has no reason, or a blank one.
-    #[error("allow entry {index} ({method} {kind}) has no reason: say why the difference is intended")]
+    #[error(
+        "allow entry {index} ({method} {kind}) has no reason: say why the difference is intended"
+    )]
     NoReason {
         /// The entry's position (from 0).
         index: usize,
@@ -93,7 +95,8 @@ impl AllowEntry {
 }
 
 fn pointer_matches(pattern: &str, pointer: &str) -> bool {
-    let (p, q): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), pointer.split('/').collect());
+    let (p, q): (Vec<&str>, Vec<&str>) =
+        (pattern.split('/').collect(), pointer.split('/').collect());
     p.len() == q.len() && p.iter().zip(&q).all(|(a, b)| *a == "*" || a == b)
 }
 

@@ -417,7 +417,12 @@ impl Diff<'_> {
         plan: &MethodPlan,
         variant: Variant,
         runner: &mut TestRunner,
-    ) -> Option<(RequestSpec, String, Result<Response, String>, Result<Response, String>)> {
+    ) -> Option<(
+        RequestSpec,
+        String,
+        Result<Response, String>,
+        Result<Response, String>,
+    )> {
         let entry: &'static Entry = plan.entry();
         let (from, to) = (
             self.reference.names.prefix.clone(),
@@ -533,7 +538,11 @@ impl Diff<'_> {
         ) {
             (Some(r), Some(c)) => (r, c),
             (r, _) => {
-                let side = if r.is_none() { "reference" } else { "candidate" };
+                let side = if r.is_none() {
+                    "reference"
+                } else {
+                    "candidate"
+                };
                 self.stateful_skipped =
                     Some(format!("the {side} lists no provider of type static"));
                 return;
@@ -576,8 +585,13 @@ impl Diff<'_> {
                 continue;
             };
             let method = ops[i].method();
+            let prefixes = (
+                self.candidate.names.prefix.clone(),
+                self.reference.names.prefix.clone(),
+            );
             let make = || {
-                let (requests, diverging_request) = paired(&ops[..=i], &run);
+                let prefixes = (prefixes.0.as_str(), prefixes.1.as_str());
+                let (requests, diverging_request) = paired(&ops[..=i], &run, prefixes);
                 Divergence {
                     method: method.to_string(),
                     difference: diffs[0].clone(),
@@ -633,8 +647,9 @@ impl Diff<'_> {
 }
 
 /// The numbered requests of `ops` with both sides' answers (pages one after the other), and the
-/// number of the diverging operation's first request (the last operation of `ops`).
-fn paired(ops: &[Op], run: &PairRun) -> (Vec<Paired>, usize) {
+/// number of the diverging operation's first request (the last operation of `ops`). A request
+/// only the candidate sent is shown moved to the reference's prefix (`prefixes`: from, to).
+fn paired(ops: &[Op], run: &PairRun, prefixes: (&str, &str)) -> (Vec<Paired>, usize) {
     let mut out = Vec::new();
     let mut diverging = 1;
     for i in 0..ops.len() {
@@ -644,8 +659,15 @@ fn paired(ops: &[Op], run: &PairRun) -> (Vec<Paired>, usize) {
             diverging = out.len() + 1;
         }
         for k in 0..rs.len().max(cs.len()).min(report::PAGES_SHOWN) {
-            let Some(request) = rs.get(k).or(cs.get(k)).map(|x| x.request.clone()) else {
-                continue;
+            let request = match (rs.get(k), cs.get(k)) {
+                (Some(r), _) => r.request.clone(),
+                (None, Some(c)) => {
+                    let mut spec = c.request.clone();
+                    spec.path = spec.path.replace(prefixes.0, prefixes.1);
+                    spec.body = spec.body.map(|b| move_prefix(&b, prefixes.0, prefixes.1));
+                    spec
+                }
+                (None, None) => continue,
             };
             out.push(Paired {
                 number: out.len() + 1,
