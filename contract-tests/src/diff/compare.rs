@@ -358,12 +358,25 @@ fn order_key(a: &Value, b: &Value) -> Ordering {
 }
 
 fn blank_times(v: &Value) -> Value {
-    match v {
-        Value::String(s) if parse_time(s).is_some() => Value::String("<time>".into()),
-        Value::Array(a) => Value::Array(a.iter().map(blank_times).collect()),
-        Value::Object(m) => {
-            Value::Object(m.iter().map(|(k, v)| (k.clone(), blank_times(v))).collect())
+    map_strings(v, &|s| {
+        if parse_time(s).is_some() {
+            "<time>".to_string()
+        } else {
+            s.to_string()
         }
+    })
+}
+
+/// `v` with `f` applied to every string (object keys aside).
+pub fn map_strings(v: &Value, f: &impl Fn(&str) -> String) -> Value {
+    match v {
+        Value::String(s) => Value::String(f(s)),
+        Value::Array(a) => Value::Array(a.iter().map(|x| map_strings(x, f)).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, x)| (k.clone(), map_strings(x, f)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }

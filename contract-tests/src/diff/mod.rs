@@ -207,16 +207,7 @@ async fn call(
 
 /// Replaces `from` by `to` in every string of `v` (a request body moved to the other prefix).
 fn move_prefix(v: &Value, from: &str, to: &str) -> Value {
-    match v {
-        Value::String(s) => Value::String(s.replace(from, to)),
-        Value::Array(a) => Value::Array(a.iter().map(|x| move_prefix(x, from, to)).collect()),
-        Value::Object(m) => Value::Object(
-            m.iter()
-                .map(|(k, x)| (k.clone(), move_prefix(x, from, to)))
-                .collect(),
-        ),
-        other => other.clone(),
-    }
+    compare::map_strings(v, &|s| s.replace(from, to))
 }
 
 /// What running one sequence on both sides gave.
