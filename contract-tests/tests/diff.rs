@@ -155,6 +155,87 @@ async fn a_missing_field_is_named() {
 }
 
 #[tokio::test]
+async fn a_different_error_code_is_named_and_messages_are_not_compared() {
+    let (a, b) = (
+        mock().await,
+        mock_with(vec![
+            json!({"match": {"method": "workerPool"}, "action": {"type": "error",
+            "status": 404, "code": "ResourceGone", "message": "another wording"}}),
+        ])
+        .await,
+    );
+    let mut c = config(&a, &b, 4);
+    c.stateful_cases = 0;
+    let report = run(&c).await;
+    let d = report
+        .divergences
+        .iter()
+        .find(|d| d.difference.kind == Kind::Code)
+        .unwrap_or_else(|| panic!("{}", report.to_text()));
+    assert_eq!(d.method, "workerPool");
+    assert_eq!(d.difference.pointer, "/code");
+    assert_eq!(
+        (
+            d.difference.reference.as_str(),
+            d.difference.candidate.as_str()
+        ),
+        ("ResourceNotFound", "ResourceGone")
+    );
+    // Only the code differs: the messages (and requestInfo) are not compared.
+    assert_eq!(d.all.len(), 1);
+}
+
+#[test]
+fn credentials_are_per_side() {
+    use clap::Parser;
+    use worker_manager_contract::cli::{Cli, Command};
+    let cli = Cli::try_parse_from([
+        "wm-contract",
+        "diff",
+        "--reference",
+        "http://a.example",
+        "--candidate",
+        "http://b.example",
+        "--reference-client-id",
+        "me",
+        "--reference-access-token",
+        "secret",
+        "--time-tolerance",
+        "7",
+    ])
+    .expect("parses");
+    let Command::Diff(args) = cli.command else {
+        panic!("not diff");
+    };
+    let c = args.config().expect("a configuration");
+    assert_eq!(
+        c.reference.credentials.map(|c| c.client_id).as_deref(),
+        Some("me")
+    );
+    assert_eq!(c.time_tolerance_secs, 7);
+    if std::env::var_os("WM_CONTRACT_CANDIDATE_CLIENT_ID").is_none() {
+        assert!(
+            c.candidate.credentials.is_none(),
+            "no fallback to TASKCLUSTER_*"
+        );
+    }
+    assert!(
+        Cli::try_parse_from([
+            "wm-contract",
+            "diff",
+            "--reference",
+            "http://a.example",
+            "--candidate",
+            "http://b.example",
+            "--candidate-client-id",
+            "x",
+        ])
+        .is_err()
+            || std::env::var_os("WM_CONTRACT_CANDIDATE_ACCESS_TOKEN").is_some()
+    );
+}
+
+#[tokio::test]
 async fn a_paging_difference_is_found_and_shrunk() {
     let report = stateful_only(
         vec![json!({"match": {"method": "listWorkerPoolErrors"},
