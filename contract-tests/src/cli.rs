@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::client;
+use crate::diff;
 use crate::server::{self, Credentials};
 
 /// Conformance testing of worker-manager servers and clients against the v1 API's schemas.
@@ -33,6 +34,10 @@ pub enum Command {
     /// violation or failed check was seen or coverage is below --min-coverage; 2 when the run
     /// could not start.
     Client(ClientArgs),
+    /// Send the same generated traffic to two deployments (a reference and a candidate) and
+    /// report every difference in their answers, shrunk to the shortest sequence that shows it.
+    /// Exits 1 on a divergence the allow file does not cover, 2 when the run could not start.
+    Diff(DiffArgs),
 }
 
 /// The options of `wm-contract client`.
@@ -137,13 +142,7 @@ impl ServerArgs {
     /// The run configuration these options describe.
     pub fn config(&self) -> server::Config {
         let mut config = server::Config::new(self.root_url.clone());
-        config.credentials = match (&self.client_id, &self.access_token) {
-            (Some(id), Some(token)) => Some(Credentials {
-                client_id: id.clone(),
-                access_token: token.clone(),
-            }),
-            _ => None,
-        };
+        config.credentials = credentials(&self.client_id, &self.access_token);
         config.cases = self.cases;
         if let Some(seed) = self.seed {
             config.seed = seed;
@@ -162,6 +161,108 @@ impl ServerArgs {
             server::Progress::Lines
         };
         config
+    }
+}
+
+/// The options of `wm-contract diff`. Credentials are per side and never shared: the
+/// `TASKCLUSTER_*` variables are not read, so that a token of one deployment is never sent to
+/// the other.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The reference deployment's root URL (the one taken as right).
+    #[arg(long, value_name = "URL")]
+    pub reference: String,
+    /// The candidate deployment's root URL (the one compared with it).
+    #[arg(long, value_name = "URL")]
+    pub candidate: String,
+    /// The client id to sign the reference's requests with (anonymous without).
+    #[arg(
+        long,
+        env = "WM_CONTRACT_REFERENCE_CLIENT_ID",
+        requires = "reference_access_token"
+    )]
+    pub reference_client_id: Option<String>,
+    /// The access token of --reference-client-id.
+    #[arg(
+        long,
+        env = "WM_CONTRACT_REFERENCE_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub reference_access_token: Option<String>,
+    /// The client id to sign the candidate's requests with (anonymous without).
+    #[arg(
+        long,
+        env = "WM_CONTRACT_CANDIDATE_CLIENT_ID",
+        requires = "candidate_access_token"
+    )]
+    pub candidate_client_id: Option<String>,
+    /// The access token of --candidate-client-id.
+    #[arg(
+        long,
+        env = "WM_CONTRACT_CANDIDATE_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub candidate_access_token: Option<String>,
+    /// Stateless cases per method.
+    #[arg(long, default_value_t = server::DEFAULT_CASES)]
+    pub cases: u32,
+    /// Stateful sequences (0 turns them off).
+    #[arg(long, default_value_t = server::DEFAULT_STATEFUL_CASES)]
+    pub stateful_cases: u32,
+    /// The seed of the generated traffic (printed; pass it again to replay).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Timestamps this many seconds apart or closer are equal.
+    #[arg(long, value_name = "SECS", default_value_t = diff::DEFAULT_TIME_TOLERANCE_SECS)]
+    pub time_tolerance: u64,
+    /// Known, intentional differences (JSON; see the README): reported as allowed, with their
+    /// reason, and not failing the run.
+    #[arg(long, value_name = "FILE")]
+    pub allow: Option<PathBuf>,
+    /// Also write the report as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+}
+
+fn credentials(id: &Option<String>, token: &Option<String>) -> Option<Credentials> {
+    match (id, token) {
+        (Some(id), Some(token)) => Some(Credentials {
+            client_id: id.clone(),
+            access_token: token.clone(),
+        }),
+        _ => None,
+    }
+}
+
+impl DiffArgs {
+    /// The run configuration these options describe (the allow file is read and checked).
+    pub fn config(&self) -> Result<diff::Config, diff::AllowError> {
+        let endpoint = |url: &String, id, token| diff::Endpoint {
+            root_url: url.clone(),
+            credentials: credentials(id, token),
+        };
+        let mut config = diff::Config::new(
+            endpoint(
+                &self.reference,
+                &self.reference_client_id,
+                &self.reference_access_token,
+            ),
+            endpoint(
+                &self.candidate,
+                &self.candidate_client_id,
+                &self.candidate_access_token,
+            ),
+        );
+        config.cases = self.cases;
+        config.stateful_cases = self.stateful_cases;
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        config.time_tolerance_secs = self.time_tolerance;
+        if let Some(path) = &self.allow {
+            config.allow = diff::AllowList::load(path)?;
+        }
+        Ok(config)
     }
 }
 

@@ -1,10 +1,11 @@
 //! `wm-contract`: conformance testing of worker-manager servers and clients.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use worker_manager_contract::cli::{Cli, ClientArgs, Command, ServerArgs};
-use worker_manager_contract::{client, server};
+use worker_manager_contract::cli::{Cli, ClientArgs, Command, DiffArgs, ServerArgs};
+use worker_manager_contract::{client, diff, server};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -20,24 +21,31 @@ fn main() -> ExitCode {
         }
         Command::Server(args) => run_server(&args),
         Command::Client(args) => run_client(&args),
+        Command::Diff(args) => run_diff(&args),
     }
 }
 
-fn runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread()
+/// Runs `work` on a runtime (two worker threads: `client` serves the embedded mock while it waits
+/// for the command). Exit status 2 when the runtime or the run cannot start.
+fn block_on<T, E: std::fmt::Display>(
+    work: impl std::future::Future<Output = Result<T, E>>,
+) -> Result<T, ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-    {
-        Ok(r) => Some(r),
-        Err(e) => {
+        .map_err(|e| {
             eprintln!("wm-contract: cannot start the runtime: {e}");
-            None
-        }
-    }
+            ExitCode::from(2)
+        })?;
+    runtime.block_on(work).map_err(|e| {
+        eprintln!("wm-contract: {e}");
+        ExitCode::from(2)
+    })
 }
 
-fn write_files(files: [(&Option<std::path::PathBuf>, String); 2]) -> bool {
+/// Writes the report files asked for; false (after saying why) when one cannot be written.
+fn write_files(files: &[(&Option<PathBuf>, String)]) -> bool {
     let mut ok = true;
     for (path, text) in files {
         if let Some(path) = path {
@@ -50,6 +58,14 @@ fn write_files(files: [(&Option<std::path::PathBuf>, String); 2]) -> bool {
     ok
 }
 
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 fn run_client(args: &ClientArgs) -> ExitCode {
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -57,65 +73,47 @@ fn run_client(args: &ClientArgs) -> ExitCode {
         .unwrap_or_default();
     let config = args.config(seed);
     eprintln!("wm-contract client: seed {}", config.seed);
-    let Some(runtime) = runtime() else {
-        return ExitCode::from(2);
-    };
-    let report = match runtime.block_on(client::run(&config)) {
+    let report = match block_on(client::run(&config)) {
         Ok(r) => r,
+        Err(code) => return code,
+    };
+    print!("{}", report.to_text());
+    let written = write_files(&[
+        (&args.json, report.to_json()),
+        (&args.junit, report.to_junit()),
+    ]);
+    exit(report.passed() && written)
+}
+
+fn run_diff(args: &DiffArgs) -> ExitCode {
+    let config = match args.config() {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("wm-contract: {e}");
             return ExitCode::from(2);
         }
     };
+    eprintln!("wm-contract diff: seed {}", config.seed);
+    let report = match block_on(diff::run(&config)) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     print!("{}", report.to_text());
-    let written = write_files([
-        (&args.json, report.to_json()),
-        (&args.junit, report.to_junit()),
-    ]);
-    if report.passed() && written {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    let written = write_files(&[(&args.json, report.to_json())]);
+    exit(report.agreed() && written)
 }
 
 fn run_server(args: &ServerArgs) -> ExitCode {
     let config = args.config();
     eprintln!("wm-contract server: seed {}", config.seed);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let report = match block_on(server::run(&config)) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("wm-contract: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let report = match runtime.block_on(server::run(&config)) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("wm-contract: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     print!("{}", report.to_text());
-    let mut ok = report.passed();
-    let files = [
+    let written = write_files(&[
         (&args.json, report.to_json()),
         (&args.junit, report.to_junit()),
-    ];
-    for (path, text) in files {
-        if let Some(path) = path {
-            if let Err(e) = std::fs::write(path, text) {
-                eprintln!("wm-contract: cannot write {}: {e}", path.display());
-                ok = false;
-            }
-        }
-    }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    ]);
+    exit(report.passed() && written)
 }
