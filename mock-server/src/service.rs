@@ -58,6 +58,9 @@ pub struct Options {
     pub root_access_token: Option<String>,
     /// How many requests the journal keeps.
     pub journal_capacity: usize,
+    /// About how many bytes of response bodies the journal keeps: beyond it, the oldest entries'
+    /// response bodies become a note of their size (the entries stay).
+    pub journal_max_bytes: usize,
     /// How long a client may take to send its request head (slow clients are cut off).
     pub header_read_timeout: std::time::Duration,
 }
@@ -72,6 +75,7 @@ impl Default for Options {
             seed: None,
             root_access_token: None,
             journal_capacity: 10_000,
+            journal_max_bytes: crate::journal::DEFAULT_MAX_BYTES,
             header_read_timeout: std::time::Duration::from_secs(10),
         }
     }
@@ -149,7 +153,7 @@ impl Service {
             ids,
             catalog: Catalog::embedded(),
             validators: Validators::embedded(),
-            journal: Mutex::new(Journal::new(options.journal_capacity)),
+            journal: Mutex::new(Journal::with_budget(options.journal_capacity, options.journal_max_bytes)),
             engine: RwLock::new(Engine::new()),
             baseline: Mutex::new(None),
             options,
@@ -285,15 +289,18 @@ impl Service {
     /// Clears the journal.
     pub fn clear_journal(&self) {
         let mut j = self.journal.lock().unwrap_or_else(|p| p.into_inner());
-        *j = Journal::new(self.options.journal_capacity);
+        *j = Journal::with_budget(self.options.journal_capacity, self.options.journal_max_bytes);
     }
 
     /// Appends to the request journal.
     pub fn record(&self, entry: JournalEntry) {
-        self.journal
+        let evicted = self
+            .journal
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(entry);
+        // Freed here, after the lock is released.
+        drop(evicted);
     }
 
     /// A copy of the journal, oldest first.
