@@ -29,6 +29,11 @@
 
 mod support;
 
+/// The allocator of `wm-mock` (see `src/bin/wm-mock.rs`): the server processes of this benchmark
+/// run this binary, so they allocate as the `wm-mock` binary does (the baseline too).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
