@@ -1072,8 +1072,8 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
             }
         );
         println!(
-            "  record sizes         Worker {} bytes + WorkerKey {} bytes, stored inline in the \
-             store's HashMap (the bytes per worker jump when the table doubles)",
+            "  record sizes         Worker {} bytes (boxed) + WorkerKey {} bytes and a pointer \
+             inline in the store's HashMap (the table part jumps when it doubles)",
             std::mem::size_of::<Worker>(),
             std::mem::size_of::<worker_manager_mock::store::model::WorkerKey>()
         );
