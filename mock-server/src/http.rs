@@ -273,7 +273,10 @@ fn answer_response(entry: &mut JournalEntry, a: Answer) -> Response {
     entry.error_code = a.error_code.map(|c| c.as_str().to_string());
     entry.client_id = a.client_id.clone();
     entry.conformed = a.conformed;
-    let wire = json_text(&a.body);
+    let wire = match a.text {
+        Some(t) => t,
+        None => json_text(&a.body),
+    };
     entry.set_response(&a.body, &wire);
     entry.request_body = bounded(a.payload);
     let mut r = json_bytes_response(a.status, wire);
@@ -300,6 +303,7 @@ fn scenario_error(svc: &Service, m: &RouteMatch<'_>, e: &ErrorAnswer, body: &Val
         client_id: None,
         conformed: None,
         payload,
+        text: None,
     }
 }
 
@@ -381,9 +385,11 @@ async fn matched(
         }
         None => {}
     }
-    let mut answer = pipeline::process(svc, m, &raw, &decision.overrides);
+    let mut answer = pipeline::process_wire(svc, m, &raw, &decision.overrides);
     match &decision.after {
-        Some(After::Duplicate) => answer = pipeline::process(svc, m, &raw, &decision.overrides),
+        Some(After::Duplicate) => {
+            answer = pipeline::process_wire(svc, m, &raw, &decision.overrides)
+        }
         Some(After::Drop) => {
             answer_response(entry, answer);
             entry.status = 0;
@@ -391,6 +397,9 @@ async fn matched(
         }
         Some(After::Fail(e)) => answer = scenario_error(svc, m, e, &lenient()),
         Some(After::EmptyPage) if answer.status == 200 => {
+            if let Some(text) = answer.text.take() {
+                answer.body = serde_json::from_slice(&text).unwrap_or(Value::Null);
+            }
             empty_page(&mut answer.body, raw.query);
         }
         _ => {}

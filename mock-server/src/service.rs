@@ -103,6 +103,8 @@ pub struct Service {
     engine: RwLock<Engine>,
     baseline: Mutex<Option<Store>>,
     started: Instant,
+    /// How many typed renders of each method were produced (release builds' sampled checks).
+    typed_renders: Mutex<HashMap<String, u64>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -153,7 +155,10 @@ impl Service {
             ids,
             catalog: Catalog::embedded(),
             validators: Validators::embedded(),
-            journal: Mutex::new(Journal::with_budget(options.journal_capacity, options.journal_max_bytes)),
+            journal: Mutex::new(Journal::with_budget(
+                options.journal_capacity,
+                options.journal_max_bytes,
+            )),
             engine: RwLock::new(Engine::new()),
             baseline: Mutex::new(None),
             options,
@@ -163,6 +168,7 @@ impl Service {
             roles: RwLock::new(Vec::new()),
             root_url: RwLock::new("http://localhost".to_string()),
             started: Instant::now(),
+            typed_renders: Mutex::new(HashMap::new()),
         }
     }
 
@@ -289,7 +295,30 @@ impl Service {
     /// Clears the journal.
     pub fn clear_journal(&self) {
         let mut j = self.journal.lock().unwrap_or_else(|p| p.into_inner());
-        *j = Journal::with_budget(self.options.journal_capacity, self.options.journal_max_bytes);
+        *j = Journal::with_budget(
+            self.options.journal_capacity,
+            self.options.journal_max_bytes,
+        );
+    }
+
+    /// Whether to check this answer of `method`, rendered from typed views
+    /// ([`crate::resources::Rendered`]), against the output schema: always in debug builds (every
+    /// test); in release builds a sample (below). A typed view has the
+    /// schema's shape by construction (a property test checks random records against the
+    /// schema), so checking every answer would re-prove it at the cost of building a `Value` per
+    /// record; release builds check the 1st, 2nd, 4th, 8th, ... answer of each method per
+    /// service, so a long run keeps being checked, ever more rarely.
+    pub fn check_typed_render(&self, method: &str) -> bool {
+        if cfg!(debug_assertions) {
+            return true;
+        }
+        let mut counts = self.typed_renders.lock().unwrap_or_else(|p| p.into_inner());
+        let n = match counts.get_mut(method) {
+            Some(n) => n,
+            None => counts.entry(method.to_string()).or_insert(0),
+        };
+        *n += 1;
+        n.is_power_of_two()
     }
 
     /// Appends to the request journal.

@@ -28,8 +28,16 @@ const HAND_RANGE: std::ops::Range<Millis> = -62_167_219_200_000..253_402_300_800
 /// timestamp of every rendered record, and chrono's formatter was a quarter of the CPU time of a
 /// workers listing (issue 9). Years outside 0..=9999 go through chrono.
 pub fn format_ms(ms: Millis) -> String {
+    match format_ms_bytes(ms) {
+        Some(b) => b.iter().map(|&c| c as char).collect(),
+        None => format_ms_chrono(ms),
+    }
+}
+
+/// [`format_ms`] into a stack buffer, for years 0..=9999 (`None` outside).
+fn format_ms_bytes(ms: Millis) -> Option<[u8; 24]> {
     if !HAND_RANGE.contains(&ms) {
-        return format_ms_chrono(ms);
+        return None;
     }
     let days = ms.div_euclid(DAY);
     let in_day = ms.rem_euclid(DAY);
@@ -54,7 +62,20 @@ pub fn format_ms(ms: Millis) -> String {
     put(14, 2, min);
     put(17, 2, sec);
     put(20, 3, milli);
-    b.iter().map(|&c| c as char).collect()
+    Some(b)
+}
+
+/// A time that serializes as [`format_ms`] text without allocating (typed renders).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp(pub Millis);
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match format_ms_bytes(self.0) {
+            Some(b) => s.serialize_str(std::str::from_utf8(&b).map_err(serde::ser::Error::custom)?),
+            None => s.serialize_str(&format_ms_chrono(self.0)),
+        }
+    }
 }
 
 /// Year, month (1-12) and day (1-31) of a day number (days since 1970-01-01), in the proleptic
@@ -137,9 +158,9 @@ mod tests {
             HAND_RANGE.end,
             -1,
             0,
-            951_782_400_000,     // 2000-02-29
-            4_107_542_399_999,   // 2100-02-28T23:59:59.999
-            -2_208_988_800_001,  // 1899-12-31T23:59:59.999
+            951_782_400_000,    // 2000-02-29
+            4_107_542_399_999,  // 2100-02-28T23:59:59.999
+            -2_208_988_800_001, // 1899-12-31T23:59:59.999
             i64::MIN,
             i64::MAX,
         ] {
@@ -155,6 +176,15 @@ mod tests {
         #[test]
         fn hand_formatting_equals_chrono(ms in -63_000_000_000_000i64..254_000_000_000_000) {
             proptest::prop_assert_eq!(format_ms(ms), format_ms_chrono(ms));
+        }
+
+        /// A [`Timestamp`] serializes as the formatted text.
+        #[test]
+        fn timestamps_serialize_as_formatted(ms in -63_000_000_000_000i64..254_000_000_000_000) {
+            proptest::prop_assert_eq!(
+                serde_json::to_value(Timestamp(ms)).unwrap(),
+                serde_json::Value::String(format_ms(ms))
+            );
         }
 
         /// ... and round-trips through the parser.
