@@ -56,6 +56,7 @@ pub fn text_handler(name: &str) -> Option<TextHandler> {
     let h: TextHandler = match name {
         "listWorkersForWorkerGroup" => workers::list_for_group,
         "listWorkersForWorkerPool" => workers::list_for_pool,
+        "workerPool" => worker_pools::get,
         _ => return None,
     };
     Some(h)
@@ -71,7 +72,7 @@ pub fn handler(name: &str) -> Option<Handler> {
         "createWorkerPool" => worker_pools::create,
         "updateWorkerPool" => worker_pools::update,
         "deleteWorkerPool" => worker_pools::delete,
-        "workerPool" => worker_pools::get,
+        "workerPool" => |svc, call| worker_pools::get(svc, call).map(|r| r.to_value()),
         "listWorkerPools" => worker_pools::list,
         "listWorkerPoolsStats" => worker_pools::list_stats,
         "workerPoolStats" => worker_pools::stats,
