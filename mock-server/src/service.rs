@@ -47,8 +47,10 @@ pub struct Options {
     pub auth: AuthMode,
     /// Scopes every request has, with or without credentials (the anonymous role).
     pub anonymous_scopes: Vec<String>,
-    /// Check every response body against its output schema (a mismatch becomes a 500, as the real
-    /// service does).
+    /// Check response bodies against their output schemas (a mismatch becomes a 500, as the real
+    /// service does): every answer, except that answers rendered from typed views (workerPool and
+    /// the worker lists, see [`crate::resources::Rendered`]) are sampled in release builds (see
+    /// [`Service::check_typed_render`]).
     pub validate_responses: bool,
     /// The configured providers, in order.
     pub providers: Vec<Provider>,
