@@ -29,6 +29,11 @@
 
 mod support;
 
+/// The allocator of `wm-mock` (see `src/bin/wm-mock.rs`): the server processes of this benchmark
+/// run this binary, so they allocate as the `wm-mock` binary does (the baseline too).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::BufRead;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
@@ -1067,8 +1072,8 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
             }
         );
         println!(
-            "  record sizes         Worker {} bytes + WorkerKey {} bytes, stored inline in the \
-             store's HashMap (the bytes per worker jump when the table doubles)",
+            "  record sizes         Worker {} bytes (boxed) + WorkerKey {} bytes and a pointer \
+             inline in the store's HashMap (the table part jumps when it doubles)",
             std::mem::size_of::<Worker>(),
             std::mem::size_of::<worker_manager_mock::store::model::WorkerKey>()
         );

@@ -19,7 +19,7 @@ use worker_manager_schemas::{
 
 use crate::error::{ApiError, ErrorCode};
 use crate::host::Host;
-use crate::journal::{bounded, redact_response, JournalEntry};
+use crate::journal::{bounded, JournalEntry};
 use crate::pipeline::{self, Answer, RawRequest};
 use crate::scenario::engine::{touched_provider, After, Before, Facts};
 use crate::scenario::rules::ErrorAnswer;
@@ -49,7 +49,20 @@ pub fn router(host: Arc<Host>) -> Router {
 
 /// A JSON response as the real service sends it: pretty-printed, with its standard headers.
 pub fn json_response(status: u16, body: &Value) -> Response {
-    let text = serde_json::to_string_pretty(body).unwrap_or_else(|_| "{}".into());
+    json_bytes_response(status, json_text(body))
+}
+
+/// The pretty-printed JSON text of a body, as sent on the wire.
+pub fn json_text(body: &Value) -> Bytes {
+    let mut out = Vec::with_capacity(512);
+    match serde_json::to_writer_pretty(&mut out, body) {
+        Ok(()) => Bytes::from(out),
+        Err(_) => Bytes::from_static(b"{}"),
+    }
+}
+
+/// A JSON response from text already serialized (shared, not copied).
+pub fn json_bytes_response(status: u16, text: Bytes) -> Response {
     let mut resp = Response::new(Body::from(text));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     resp.headers_mut().insert(
@@ -113,13 +126,11 @@ fn standard_headers(headers: &mut HeaderMap, svc: &Service, trace_id: Option<&He
         "content-security-policy",
         "report-uri /__cspreport__;default-src 'none';frame-ancestors 'none';",
     );
-    let request_id = svc.ids.uuid();
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
+    let fresh = || HeaderValue::from_bytes(&svc.ids.request_uuid()).ok();
+    if let Some(v) = fresh() {
         headers.insert(HeaderName::from_static("x-for-request-id"), v);
     }
-    let trace = trace_id
-        .cloned()
-        .or_else(|| HeaderValue::from_str(&svc.ids.uuid()).ok());
+    let trace = trace_id.cloned().or_else(fresh);
     if let Some(v) = trace {
         headers.insert(HeaderName::from_static("x-for-trace-id"), v);
     }
@@ -262,9 +273,13 @@ fn answer_response(entry: &mut JournalEntry, a: Answer) -> Response {
     entry.error_code = a.error_code.map(|c| c.as_str().to_string());
     entry.client_id = a.client_id.clone();
     entry.conformed = a.conformed;
-    entry.request_body = bounded(a.payload.clone());
-    entry.response_body = bounded(redact_response(&a.body));
-    let mut r = json_response(a.status, &a.body);
+    let wire = match a.text {
+        Some(t) => t,
+        None => json_text(&a.body),
+    };
+    entry.set_response(&a.body, &wire);
+    entry.request_body = bounded(a.payload);
+    let mut r = json_bytes_response(a.status, wire);
     if a.status == 401 {
         r.headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("hawk"));
@@ -288,6 +303,7 @@ fn scenario_error(svc: &Service, m: &RouteMatch<'_>, e: &ErrorAnswer, body: &Val
         client_id: None,
         conformed: None,
         payload,
+        text: None,
     }
 }
 
@@ -369,9 +385,11 @@ async fn matched(
         }
         None => {}
     }
-    let mut answer = pipeline::process(svc, m, &raw, &decision.overrides);
+    let mut answer = pipeline::process_wire(svc, m, &raw, &decision.overrides);
     match &decision.after {
-        Some(After::Duplicate) => answer = pipeline::process(svc, m, &raw, &decision.overrides),
+        Some(After::Duplicate) => {
+            answer = pipeline::process_wire(svc, m, &raw, &decision.overrides)
+        }
         Some(After::Drop) => {
             answer_response(entry, answer);
             entry.status = 0;
@@ -379,6 +397,9 @@ async fn matched(
         }
         Some(After::Fail(e)) => answer = scenario_error(svc, m, e, &lenient()),
         Some(After::EmptyPage) if answer.status == 200 => {
+            if let Some(text) = answer.text.take() {
+                answer.body = serde_json::from_slice(&text).unwrap_or(Value::Null);
+            }
             empty_page(&mut answer.body, raw.query);
         }
         _ => {}

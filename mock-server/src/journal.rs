@@ -1,10 +1,18 @@
 //! The request journal: what each request was, who sent it, which scenario rules fired and how it
-//! was answered. Bounded: the oldest entries go first, and large bodies are cut. Secrets are
-//! redacted from the bodies it keeps.
+//! was answered. Bounded: the oldest entries go first, large bodies are cut, and once the kept
+//! response bodies pass a byte budget the oldest ones are replaced by a note of their size.
+//! Secrets are redacted from the bodies it keeps.
+//!
+//! Cost model (issue 9): a response body is kept as the very bytes sent on the wire (a
+//! reference-counted [`Bytes`], no copy); it is only parsed again when the journal is read. Only
+//! answers that carry secrets (`registerWorker`, `reregisterWorker`: a top-level `secret` or
+//! `credentials`) are copied to be redacted. Evicted entries are handed back by
+//! [`Journal::push`] so the caller frees them after releasing its lock.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Serialize;
+use axum::body::Bytes;
+use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 use crate::error::OMITTED;
@@ -12,6 +20,72 @@ use crate::time::Millis;
 
 /// Bodies larger than this (as JSON text) are replaced by a note of their size.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Default budget of response-body bytes the journal keeps (see [`Journal::with_budget`]).
+pub const DEFAULT_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// A response body as kept by the journal: JSON text (`None`: no body, shown as `null`).
+///
+/// Serializes as the JSON value the text holds, so the journal's JSON is the same as when bodies
+/// were kept as [`Value`]s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JournalBody(Option<Bytes>);
+
+impl JournalBody {
+    /// A body from JSON text already produced (the bytes sent on the wire), cut to a note of its
+    /// size when longer than [`MAX_BODY_BYTES`].
+    pub fn from_json_text(text: Bytes) -> JournalBody {
+        if text.len() > MAX_BODY_BYTES {
+            JournalBody::note(text.len())
+        } else {
+            JournalBody(Some(text))
+        }
+    }
+
+    /// A body from a value (serialized compactly), cut like [`JournalBody::from_json_text`].
+    pub fn from_value(v: &Value) -> JournalBody {
+        match serde_json::to_vec(v) {
+            Ok(t) => JournalBody::from_json_text(Bytes::from(t)),
+            Err(_) => JournalBody(None),
+        }
+    }
+
+    /// The note that replaces a body of `bytes` bytes: `{"truncated":true,"bytes":N}`.
+    pub fn note(bytes: usize) -> JournalBody {
+        JournalBody(Some(Bytes::from(
+            json!({"truncated": true, "bytes": bytes}).to_string(),
+        )))
+    }
+
+    /// The JSON text kept (`None`: no body).
+    pub fn text(&self) -> Option<&[u8]> {
+        self.0.as_deref()
+    }
+
+    /// How many bytes of text are kept.
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, Bytes::len)
+    }
+
+    /// Whether no text is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The body as a JSON value (`null` when there is none).
+    pub fn to_json(&self) -> Value {
+        self.0
+            .as_deref()
+            .and_then(|t| serde_json::from_slice(t).ok())
+            .unwrap_or(Value::Null)
+    }
+}
+
+impl Serialize for JournalBody {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(s)
+    }
+}
 
 /// One handled request.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,8 +114,9 @@ pub struct JournalEntry {
     pub conformed: Option<bool>,
     /// The request body, secrets redacted.
     pub request_body: Value,
-    /// The response body, secrets redacted.
-    pub response_body: Value,
+    /// The response body, secrets redacted, as JSON text ([`JournalEntry::response_json`] for
+    /// the value).
+    pub response_body: JournalBody,
 }
 
 impl JournalEntry {
@@ -59,9 +134,36 @@ impl JournalEntry {
             rules: Vec::new(),
             conformed: None,
             request_body: Value::Null,
-            response_body: Value::Null,
+            response_body: JournalBody::default(),
         }
     }
+
+    /// The request body as a JSON value.
+    pub fn request_json(&self) -> Value {
+        self.request_body.clone()
+    }
+
+    /// The response body as a JSON value (parsed from the kept text; `null` when none).
+    pub fn response_json(&self) -> Value {
+        self.response_body.to_json()
+    }
+
+    /// Records the response: `wire` is the JSON text sent for `body`, shared without a copy
+    /// unless `body` carries secrets (then a redacted copy is kept).
+    pub fn set_response(&mut self, body: &Value, wire: &Bytes) {
+        self.response_body = if has_secrets(body) {
+            JournalBody::from_value(&redact_response(body))
+        } else {
+            JournalBody::from_json_text(wire.clone())
+        };
+    }
+}
+
+/// Whether a response body holds secrets [`redact_response`] hides: a top-level `secret` or
+/// `credentials` (registerWorker and reregisterWorker answers).
+pub fn has_secrets(body: &Value) -> bool {
+    body.as_object()
+        .is_some_and(|m| m.contains_key("secret") || m.contains_key("credentials"))
 }
 
 /// Redacts the secrets of a response body: worker credentials and reregistration secrets.
@@ -82,9 +184,10 @@ pub fn redact_response(body: &Value) -> Value {
     b
 }
 
-/// Cuts a body that is too large to keep.
+/// Cuts a body that is too large to keep (measured as compact JSON text, counted without building
+/// the text).
 pub fn bounded(body: Value) -> Value {
-    let size = body.to_string().len();
+    let size = json_len(&body);
     if size > MAX_BODY_BYTES {
         json!({"truncated": true, "bytes": size})
     } else {
@@ -92,42 +195,118 @@ pub fn bounded(body: Value) -> Value {
     }
 }
 
+/// The length of a value's compact JSON text, counted without building it.
+pub fn json_len(v: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    match serde_json::to_writer(&mut c, v) {
+        Ok(()) => c.0,
+        Err(_) => 0,
+    }
+}
+
+/// What [`Journal::push`] took out of the journal: drop it after releasing the journal's lock, so
+/// freeing memory does not hold up other requests.
+#[derive(Debug, Default)]
+#[must_use = "drop it outside the journal's lock"]
+pub struct Evicted {
+    /// Entries pushed out by the entry limit.
+    pub entries: Vec<JournalEntry>,
+    /// Response bodies pushed out by the byte budget.
+    pub bodies: Vec<JournalBody>,
+}
+
 /// A bounded journal.
 #[derive(Debug, Clone)]
 pub struct Journal {
     capacity: usize,
+    max_bytes: usize,
+    /// Response-body bytes held by the entries.
+    bytes: usize,
+    /// How many of the oldest entries had their response body replaced by a note (always a
+    /// prefix of `entries`: bodies go oldest first).
+    stripped: usize,
     entries: VecDeque<JournalEntry>,
 }
 
 impl Journal {
-    /// A journal keeping at most `capacity` entries.
+    /// A journal keeping at most `capacity` entries and [`DEFAULT_MAX_BYTES`] of response bodies.
     pub fn new(capacity: usize) -> Journal {
+        Journal::with_budget(capacity, DEFAULT_MAX_BYTES)
+    }
+
+    /// A journal keeping at most `capacity` entries and about `max_bytes` of response bodies:
+    /// beyond the budget, the oldest entries' response bodies become a note of their size (the
+    /// entries themselves stay, up to `capacity`).
+    pub fn with_budget(capacity: usize, max_bytes: usize) -> Journal {
         Journal {
             capacity,
+            max_bytes,
+            bytes: 0,
+            stripped: 0,
             entries: VecDeque::new(),
         }
     }
 
-    /// Appends an entry, dropping the oldest beyond capacity.
-    pub fn push(&mut self, e: JournalEntry) {
+    /// Appends an entry, dropping the oldest beyond capacity and the oldest response bodies
+    /// beyond the byte budget. Returns what was taken out, to be dropped outside any lock.
+    pub fn push(&mut self, e: JournalEntry) -> Evicted {
+        let mut out = Evicted::default();
         if self.capacity == 0 {
-            return;
+            out.entries.push(e);
+            return out;
         }
         if self.entries.len() == self.capacity {
-            self.entries.pop_front();
+            if let Some(old) = self.entries.pop_front() {
+                self.bytes -= old.response_body.len();
+                self.stripped = self.stripped.saturating_sub(1);
+                out.entries.push(old);
+            }
         }
+        self.bytes += e.response_body.len();
         self.entries.push_back(e);
+        while self.bytes > self.max_bytes && self.stripped < self.entries.len() {
+            let Some(old) = self.entries.get_mut(self.stripped) else {
+                break;
+            };
+            self.stripped += 1;
+            let kept = old.response_body.len();
+            let note = JournalBody::note(kept);
+            if kept <= note.len() {
+                // Not worth replacing: the note would be as large.
+                continue;
+            }
+            self.bytes = self.bytes - kept + note.len();
+            out.bodies
+                .push(std::mem::replace(&mut old.response_body, note));
+        }
+        out
     }
 
     /// The entries, oldest first.
     pub fn entries(&self) -> &VecDeque<JournalEntry> {
         &self.entries
     }
+
+    /// Response-body bytes currently held.
+    pub fn body_bytes(&self) -> usize {
+        self.bytes
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn secrets_are_redacted_and_bodies_bounded() {
@@ -141,9 +320,106 @@ mod tests {
         assert_eq!(bounded(big)["truncated"], true);
         let mut j = Journal::new(2);
         for t in 0..3 {
-            j.push(JournalEntry::new(t, "GET", "/"));
+            let _ = j.push(JournalEntry::new(t, "GET", "/"));
         }
         assert_eq!(j.entries().len(), 2);
         assert_eq!(j.entries()[0].time, 1);
+    }
+
+    #[test]
+    fn responses_are_shared_unless_they_hold_secrets() {
+        let body = json!({"workerPoolId": "a/b"});
+        let wire = Bytes::from(serde_json::to_string_pretty(&body).unwrap());
+        let mut e = JournalEntry::new(0, "GET", "/");
+        e.set_response(&body, &wire);
+        assert_eq!(e.response_body.text().unwrap().as_ptr(), wire.as_ptr());
+        assert_eq!(e.response_json(), body);
+        let secret = json!({"secret": "s", "credentials": {"accessToken": "t"}});
+        let wire = Bytes::from(secret.to_string());
+        e.set_response(&secret, &wire);
+        let text = String::from_utf8(e.response_body.text().unwrap().to_vec()).unwrap();
+        assert!(!text.contains("\"s\"") && !text.contains("\"t\""), "{text}");
+        assert_eq!(e.response_json()["secret"], OMITTED);
+        let big = Bytes::from(vec![b' '; MAX_BODY_BYTES + 1]);
+        e.set_response(&json!({}), &big);
+        assert_eq!(
+            e.response_json(),
+            json!({"truncated": true, "bytes": MAX_BODY_BYTES + 1})
+        );
+        assert_eq!(
+            serde_json::to_value(&e).unwrap()["responseBody"],
+            e.response_json()
+        );
+        assert_eq!(
+            serde_json::to_value(JournalEntry::new(0, "GET", "/")).unwrap()["responseBody"],
+            Value::Null
+        );
+    }
+
+    #[test]
+    fn evicted_entries_are_handed_back() {
+        let mut j = Journal::new(1);
+        assert!(j.push(JournalEntry::new(0, "GET", "/")).entries.is_empty());
+        let out = j.push(JournalEntry::new(1, "GET", "/"));
+        assert_eq!(out.entries.len(), 1);
+        assert_eq!(out.entries[0].time, 0);
+        let mut none = Journal::new(0);
+        assert_eq!(none.push(JournalEntry::new(0, "GET", "/")).entries.len(), 1);
+        assert!(none.entries().is_empty());
+    }
+
+    fn entry_with(t: Millis, len: usize) -> JournalEntry {
+        let mut e = JournalEntry::new(t, "GET", "/");
+        let text = Bytes::from(format!("\"{}\"", "x".repeat(len.saturating_sub(2))));
+        e.response_body = JournalBody::from_json_text(text);
+        e
+    }
+
+    proptest! {
+        /// Whatever the bodies and limits: at most `capacity` entries, the newest ones in order;
+        /// the body bytes held stay within the budget (plus one body and the notes); the bytes
+        /// counted equal the bytes held; stripped bodies are the oldest ones, each a note with
+        /// its size.
+        #[test]
+        fn journal_stays_within_its_bounds(
+            capacity in 0usize..20,
+            max_bytes in 0usize..2000,
+            lens in proptest::collection::vec(0usize..600, 0..60),
+        ) {
+            let mut j = Journal::with_budget(capacity, max_bytes);
+            for (t, len) in lens.iter().enumerate() {
+                let _ = j.push(entry_with(t as Millis, *len));
+            }
+            let kept = j.entries();
+            prop_assert!(kept.len() <= capacity);
+            prop_assert_eq!(kept.len(), lens.len().min(capacity));
+            let first = lens.len() - kept.len();
+            for (i, e) in kept.iter().enumerate() {
+                prop_assert_eq!(e.time, (first + i) as Millis);
+            }
+            let held: usize = kept.iter().map(|e| e.response_body.len()).sum();
+            prop_assert_eq!(held, j.body_bytes());
+            let notes = kept.len() * 40;
+            prop_assert!(held <= max_bytes + MAX_BODY_BYTES + notes);
+            let mut seen_full = false;
+            for (i, e) in kept.iter().enumerate() {
+                let original = lens[first + i].max(2);
+                let v = e.response_json();
+                if v.get("truncated").is_some() {
+                    prop_assert!(!seen_full, "a newer body was stripped before an older one");
+                    prop_assert_eq!(&v["bytes"], &json!(original));
+                } else {
+                    seen_full |= original > 40;
+                    prop_assert_eq!(e.response_body.len(), original);
+                }
+            }
+        }
+
+        /// The counted length is the length of the compact text.
+        #[test]
+        fn json_len_is_the_text_length(s in ".{0,40}", n in any::<i64>(), b in any::<bool>()) {
+            let v = json!({"s": s, "n": n, "list": [b, null, 1.5]});
+            prop_assert_eq!(json_len(&v), v.to_string().len());
+        }
     }
 }

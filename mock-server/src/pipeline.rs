@@ -13,6 +13,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::body::Bytes;
 use serde_json::{json, Value};
 use worker_manager_schemas::validate::ajv_message;
 use worker_manager_schemas::RouteMatch;
@@ -62,6 +63,18 @@ pub struct Answer {
     pub conformed: Option<bool>,
     /// The request body as parsed, redacted for the journal.
     pub payload: Value,
+    /// The body already serialized, for answers rendered from typed views
+    /// ([`crate::resources::Rendered`]); then `body` is `null`. Only [`process_wire`] answers
+    /// with text; [`process`] always fills `body`.
+    pub text: Option<Bytes>,
+}
+
+/// What a handler produced.
+enum Output {
+    /// A JSON value (most methods).
+    Value(Value),
+    /// Text rendered from typed views.
+    Text(Bytes),
 }
 
 fn is_json(content_type: Option<&str>) -> bool {
@@ -119,8 +132,24 @@ pub fn error_answer(err: &ApiError, m: &RouteMatch<'_>, payload: &Value, now: i6
     (err.status(), error_body(err, &info))
 }
 
-/// Runs the whole pipeline for a routed request, with the changes scenario rules ask for.
+/// Runs the whole pipeline for a routed request, with the changes scenario rules ask for. The
+/// answer's `body` is always the JSON value (see [`process_wire`]).
 pub fn process(
+    svc: &Service,
+    m: &RouteMatch<'_>,
+    req: &RawRequest<'_>,
+    overrides: &Overrides,
+) -> Answer {
+    let mut a = process_wire(svc, m, req, overrides);
+    if let Some(text) = a.text.take() {
+        a.body = serde_json::from_slice(&text).unwrap_or(Value::Null);
+    }
+    a
+}
+
+/// [`process`], except that methods rendered from typed views answer with `text` (the bytes to
+/// send) and a `null` body: what the HTTP layer uses.
+pub fn process_wire(
     svc: &Service,
     m: &RouteMatch<'_>,
     req: &RawRequest<'_>,
@@ -134,14 +163,21 @@ pub fn process(
     let result = run(svc, m, req, now, overrides, &mut progress);
     let payload = redact_payload(m.routed_name, &progress.payload);
     match result {
-        Ok(body) => Answer {
-            status: 200,
-            body,
-            error_code: None,
-            client_id: progress.client_id,
-            conformed: progress.conformed,
-            payload,
-        },
+        Ok(out) => {
+            let (body, text) = match out {
+                Output::Value(v) => (v, None),
+                Output::Text(t) => (Value::Null, Some(t)),
+            };
+            Answer {
+                status: 200,
+                body,
+                error_code: None,
+                client_id: progress.client_id,
+                conformed: progress.conformed,
+                payload,
+                text,
+            }
+        }
         Err(err) => {
             let (status, body) = error_answer(&err, m, &progress.payload, now);
             let conformed = match err.code {
@@ -157,6 +193,7 @@ pub fn process(
                 client_id: progress.client_id,
                 conformed,
                 payload,
+                text: None,
             }
         }
     }
@@ -169,7 +206,7 @@ fn run(
     now: i64,
     overrides: &Overrides,
     progress: &mut Progress,
-) -> Result<Value, ApiError> {
+) -> Result<Output, ApiError> {
     let entry = m.entry;
     progress.payload = parse_body(req)?;
     let payload = &progress.payload;
@@ -211,12 +248,6 @@ fn run(
         }
     }
     progress.conformed = Some(true);
-    let handler = resources::handler(&entry.name).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::InternalServerError,
-            format!("{} is not implemented", entry.name),
-        )
-    })?;
     let call = Call {
         entry,
         params: &m.params,
@@ -226,13 +257,42 @@ fn run(
         now,
         overrides,
     };
+    // The typed fast path answers with bytes; a response transform works on values, so with
+    // one installed every method takes the value path.
+    if svc.options.response_transform.is_none() {
+        if let Some(typed) = resources::text_handler(&entry.name) {
+            let rendered = typed(svc, &call)?;
+            if svc.options.validate_responses && svc.check_typed_render(&entry.name) {
+                check_output(svc, entry, &rendered.to_value())?;
+            }
+            return Ok(Output::Text(rendered.0));
+        }
+    }
+    let handler = resources::handler(&entry.name).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InternalServerError,
+            format!("{} is not implemented", entry.name),
+        )
+    })?;
     let mut body = handler(svc, &call)?;
     if let Some(t) = &svc.options.response_transform {
         body = t.transform(&entry.name, body);
     }
     if svc.options.validate_responses {
+        check_output(svc, entry, &body)?;
+    }
+    Ok(Output::Value(body))
+}
+
+/// Step 7: the response against the method's output schema (a mismatch is a 500, as upstream).
+fn check_output(
+    svc: &Service,
+    entry: &worker_manager_schemas::Entry,
+    body: &Value,
+) -> Result<(), ApiError> {
+    {
         if let Some(output) = &entry.output {
-            if let Err(v) = svc.validators.validate(output, &body) {
+            if let Err(v) = svc.validators.validate(output, body) {
                 let incident = svc.ids.uuid();
                 let broken: Vec<String> = v
                     .iter()
@@ -249,7 +309,7 @@ fn run(
             }
         }
     }
-    Ok(body)
+    Ok(())
 }
 
 /// Step 2: who is calling. Strict mode verifies credentials (any failure is a 401); permissive mode
@@ -309,6 +369,7 @@ pub fn bad_encoding(svc: &Service, m_name: &str, param: &str) -> Answer {
         client_id: None,
         conformed: Some(false),
         payload: json!({}),
+        text: None,
     }
 }
 

@@ -47,8 +47,10 @@ pub struct Options {
     pub auth: AuthMode,
     /// Scopes every request has, with or without credentials (the anonymous role).
     pub anonymous_scopes: Vec<String>,
-    /// Check every response body against its output schema (a mismatch becomes a 500, as the real
-    /// service does).
+    /// Check response bodies against their output schemas (a mismatch becomes a 500, as the real
+    /// service does): every answer, except that answers rendered from typed views (workerPool and
+    /// the worker lists, see [`crate::resources::Rendered`]) are sampled in release builds (see
+    /// [`Service::check_typed_render`]).
     pub validate_responses: bool,
     /// The configured providers, in order.
     pub providers: Vec<Provider>,
@@ -58,6 +60,9 @@ pub struct Options {
     pub root_access_token: Option<String>,
     /// How many requests the journal keeps.
     pub journal_capacity: usize,
+    /// About how many bytes of response bodies the journal keeps: beyond it, the oldest entries'
+    /// response bodies become a note of their size (the entries stay).
+    pub journal_max_bytes: usize,
     /// How long a client may take to send its request head (slow clients are cut off).
     pub header_read_timeout: std::time::Duration,
     /// Rewrites every successful API answer before its output check (`None`: answers as built).
@@ -82,6 +87,7 @@ impl Default for Options {
             seed: None,
             root_access_token: None,
             journal_capacity: 10_000,
+            journal_max_bytes: crate::journal::DEFAULT_MAX_BYTES,
             header_read_timeout: std::time::Duration::from_secs(10),
             response_transform: None,
         }
@@ -110,6 +116,8 @@ pub struct Service {
     engine: RwLock<Engine>,
     baseline: Mutex<Option<Store>>,
     started: Instant,
+    /// How many typed renders of each method were produced (release builds' sampled checks).
+    typed_renders: Mutex<HashMap<String, u64>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -160,7 +168,10 @@ impl Service {
             ids,
             catalog: Catalog::embedded(),
             validators: Validators::embedded(),
-            journal: Mutex::new(Journal::new(options.journal_capacity)),
+            journal: Mutex::new(Journal::with_budget(
+                options.journal_capacity,
+                options.journal_max_bytes,
+            )),
             engine: RwLock::new(Engine::new()),
             baseline: Mutex::new(None),
             options,
@@ -170,6 +181,7 @@ impl Service {
             roles: RwLock::new(Vec::new()),
             root_url: RwLock::new("http://localhost".to_string()),
             started: Instant::now(),
+            typed_renders: Mutex::new(HashMap::new()),
         }
     }
 
@@ -296,15 +308,41 @@ impl Service {
     /// Clears the journal.
     pub fn clear_journal(&self) {
         let mut j = self.journal.lock().unwrap_or_else(|p| p.into_inner());
-        *j = Journal::new(self.options.journal_capacity);
+        *j = Journal::with_budget(
+            self.options.journal_capacity,
+            self.options.journal_max_bytes,
+        );
+    }
+
+    /// Whether to check this answer of `method`, rendered from typed views
+    /// ([`crate::resources::Rendered`]), against the output schema: always in debug builds (every
+    /// test); in release builds a sample (below). A typed view has the
+    /// schema's shape by construction (a property test checks random records against the
+    /// schema), so checking every answer would re-prove it at the cost of building a `Value` per
+    /// record; release builds check the 1st, 2nd, 4th, 8th, ... answer of each method per
+    /// service, so a long run keeps being checked, ever more rarely.
+    pub fn check_typed_render(&self, method: &str) -> bool {
+        if cfg!(debug_assertions) {
+            return true;
+        }
+        let mut counts = self.typed_renders.lock().unwrap_or_else(|p| p.into_inner());
+        let n = match counts.get_mut(method) {
+            Some(n) => n,
+            None => counts.entry(method.to_string()).or_insert(0),
+        };
+        *n += 1;
+        n.is_power_of_two()
     }
 
     /// Appends to the request journal.
     pub fn record(&self, entry: JournalEntry) {
-        self.journal
+        let evicted = self
+            .journal
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(entry);
+        // Freed here, after the lock is released.
+        drop(evicted);
     }
 
     /// A copy of the journal, oldest first.

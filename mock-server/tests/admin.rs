@@ -195,8 +195,9 @@ async fn journal_redacts_secrets() {
         .find(|e| e.method.as_deref() == Some("registerWorker"))
         .unwrap();
     assert_eq!(reg.request_body, "(OMITTED)");
-    assert_eq!(reg.response_body["secret"], "(OMITTED)");
-    assert_eq!(reg.response_body["credentials"]["accessToken"], "(OMITTED)");
+    let response = reg.response_json();
+    assert_eq!(response["secret"], "(OMITTED)");
+    assert_eq!(response["credentials"]["accessToken"], "(OMITTED)");
 }
 
 /// Reset goes back to the state the server started with, and zeroes rule counters.

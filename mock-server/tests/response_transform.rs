@@ -16,6 +16,15 @@ impl ResponseTransform for Rewrite {
                 body
             }
             "workerPoolErrorStats" => json!({"broken": true}),
+            // Methods with a typed fast path (answered as bytes without a transform).
+            "workerPool" => {
+                body["description"] = json!("transformed");
+                body
+            }
+            "listWorkersForWorkerPool" => {
+                body["continuationToken"] = json!("transformed");
+                body
+            }
             _ => body,
         }
     }
@@ -44,6 +53,36 @@ async fn transform_rewrites_and_output_check_still_applies() {
     let (status, body) = get(&server, "/worker-pool-errors/stats").await;
     assert_eq!(status, 500, "{body}");
     assert_eq!(body["code"], "InternalServerError");
+}
+
+/// Methods that normally answer from a typed render go through the transform too.
+#[tokio::test]
+async fn transform_applies_to_typed_methods() {
+    let server = MockServer::builder()
+        .response_transform(Rewrite)
+        .anonymous_scopes(["*"])
+        .start()
+        .await
+        .expect("starts");
+    let created = reqwest::Client::new()
+        .put(format!(
+            "{}/api/worker-manager/v1/worker-pool/proj%2Ftyped",
+            server.root_url()
+        ))
+        .json(
+            &json!({"providerId": "static", "description": "", "config": {},
+                      "owner": "me@example.com", "emailOnError": false}),
+        )
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(created.status().as_u16(), 200);
+    let (status, body) = get(&server, "/worker-pool/proj%2Ftyped").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["description"], "transformed");
+    let (status, body) = get(&server, "/workers/proj%2Ftyped").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["continuationToken"], "transformed");
 }
 
 /// A request with a bad signature is journaled with the clientId its header claims.

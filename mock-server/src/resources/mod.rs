@@ -14,14 +14,53 @@ pub mod registration;
 pub mod worker_pools;
 pub mod workers;
 
+use axum::body::Bytes;
 use serde_json::Value;
 
 use crate::call::Call;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::service::Service;
 
 /// A handler of one API method.
 pub type Handler = fn(&Service, &Call<'_>) -> Result<Value, ApiError>;
+
+/// A handler that renders its answer from typed views straight to the JSON text sent on the wire
+/// (see [`Rendered`]).
+pub type TextHandler = fn(&Service, &Call<'_>) -> Result<Rendered, ApiError>;
+
+/// An answer already serialized (pretty-printed, as [`crate::http::json_response`] writes it)
+/// from typed views of the store's records: no [`Value`] tree is built, copied or dropped, and
+/// the text is produced while the store is locked without cloning what it shows. The methods
+/// with large answers use it (issue 9: building, validating and dropping a `Value` per listed
+/// worker was most of a list's CPU time).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered(pub Bytes);
+
+impl Rendered {
+    /// Serializes a typed view.
+    pub fn of(view: &impl serde::Serialize) -> Result<Rendered, ApiError> {
+        let mut out = Vec::with_capacity(4096);
+        serde_json::to_writer_pretty(&mut out, view)
+            .map(|()| Rendered(Bytes::from(out)))
+            .map_err(|e| ApiError::new(ErrorCode::InternalServerError, e.to_string()))
+    }
+
+    /// The answer as a JSON value (parsed back from the text).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_slice(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+/// The typed handler of the method called `name`, if it has one: used instead of [`handler`].
+pub fn text_handler(name: &str) -> Option<TextHandler> {
+    let h: TextHandler = match name {
+        "listWorkersForWorkerGroup" => workers::list_for_group,
+        "listWorkersForWorkerPool" => workers::list_for_pool,
+        "workerPool" => worker_pools::get,
+        _ => return None,
+    };
+    Some(h)
+}
 
 /// The handler of the method called `name`, if the mock implements it.
 pub fn handler(name: &str) -> Option<Handler> {
@@ -33,7 +72,7 @@ pub fn handler(name: &str) -> Option<Handler> {
         "createWorkerPool" => worker_pools::create,
         "updateWorkerPool" => worker_pools::update,
         "deleteWorkerPool" => worker_pools::delete,
-        "workerPool" => worker_pools::get,
+        "workerPool" => |svc, call| worker_pools::get(svc, call).map(|r| r.to_value()),
         "listWorkerPools" => worker_pools::list,
         "listWorkerPoolsStats" => worker_pools::list_stats,
         "workerPoolStats" => worker_pools::stats,
@@ -46,8 +85,12 @@ pub fn handler(name: &str) -> Option<Handler> {
         "updateWorker" => workers::update,
         "removeWorker" => workers::remove,
         "shouldWorkerTerminate" => workers::should_terminate,
-        "listWorkersForWorkerGroup" => workers::list_for_group,
-        "listWorkersForWorkerPool" => workers::list_for_pool,
+        "listWorkersForWorkerGroup" => {
+            |svc, call| workers::list_for_group(svc, call).map(|r| r.to_value())
+        }
+        "listWorkersForWorkerPool" => {
+            |svc, call| workers::list_for_pool(svc, call).map(|r| r.to_value())
+        }
         "registerWorker" => registration::register,
         "reregisterWorker" => registration::reregister,
         "listWorkers" => queue_view::list,

@@ -8,13 +8,13 @@ use serde_json::{json, Map, Value};
 use crate::call::Call;
 use crate::error::ApiError;
 use crate::provider::{Provider, ProviderType, NULL_PROVIDER};
-use crate::resources::launch_configs;
+use crate::resources::{launch_configs, Rendered};
 use crate::service::Service;
 use crate::store::collation::PoolSortKey;
 use crate::store::model::{Counters, WorkerPool};
 use crate::store::paging::list_body;
 use crate::store::Store;
-use crate::time::format_ms;
+use crate::time::{format_ms, Timestamp};
 use std::ops::Bound;
 
 /// Renders a pool as `worker-pool-full`, with the given counters (all zero where the current
@@ -31,6 +31,57 @@ pub fn render(pool: &WorkerPool, counters: &Counters) -> Value {
     m.insert("lastModified".into(), format_ms(pool.last_modified).into());
     m.extend(counters.to_json());
     Value::Object(m)
+}
+
+/// A pool as `worker-pool-full`, typed: its config is serialized from the store without a copy,
+/// with the keys in the order a rendered [`Value`] object has them (sorted), so the text is byte
+/// for byte that of [`render`] (a test checks it).
+#[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolView<'a> {
+    config: &'a Value,
+    created: Timestamp,
+    current_capacity: u64,
+    description: &'a str,
+    email_on_error: bool,
+    last_modified: Timestamp,
+    owner: &'a str,
+    provider_id: &'a str,
+    requested_capacity: u64,
+    requested_count: u64,
+    running_capacity: u64,
+    running_count: u64,
+    stopped_capacity: u64,
+    stopped_count: u64,
+    stopping_capacity: u64,
+    stopping_count: u64,
+    worker_pool_id: &'a str,
+}
+
+impl<'a> PoolView<'a> {
+    /// The view of a stored pool with the given counters.
+    pub fn of(pool: &'a WorkerPool, c: &Counters) -> PoolView<'a> {
+        // Counters hold [requested, running, stopping, stopped] (WorkerState::ALL order).
+        PoolView {
+            config: &pool.config,
+            created: Timestamp(pool.created),
+            current_capacity: c.current_capacity(),
+            description: &pool.description,
+            email_on_error: pool.email_on_error,
+            last_modified: Timestamp(pool.last_modified),
+            owner: &pool.owner,
+            provider_id: &pool.provider_id,
+            requested_capacity: c.capacity[0],
+            requested_count: c.count[0],
+            running_capacity: c.capacity[1],
+            running_count: c.count[1],
+            stopping_capacity: c.capacity[2],
+            stopping_count: c.count[2],
+            stopped_capacity: c.capacity[3],
+            stopped_count: c.count[3],
+            worker_pool_id: &pool.worker_pool_id,
+        }
+    }
 }
 
 /// The fields of a create or update body that define a pool.
@@ -239,13 +290,13 @@ pub fn delete(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 }
 
 /// `workerPool`: the pool with real counters.
-pub fn get(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+pub fn get(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiError> {
     let id = call.param("workerPoolId");
     let store = svc.store();
     let pool = store
         .pool(id)
         .ok_or_else(|| ApiError::not_found("Worker pool does not exist"))?;
-    Ok(render(pool, &store.pool_counters(id)))
+    Rendered::of(&PoolView::of(pool, &store.pool_counters(id)))
 }
 
 fn pool_page<'s>(
@@ -319,4 +370,53 @@ pub fn stats(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         out.push(entry("unknown", &unknown.unwrap_or_default()));
     }
     Ok(json!({ "launchConfigStats": out }))
+}
+
+#[cfg(test)]
+mod view_tests {
+    use super::*;
+    use proptest::prelude::*;
+    use worker_manager_schemas::Validators;
+
+    proptest! {
+        /// The typed pool is byte for byte the pretty text of the `Value` render, and matches
+        /// `worker-pool-full`.
+        #[test]
+        fn typed_pools_equal_value_renders_and_validate(
+            counts in prop::array::uniform4(0u64..1000),
+            capacities in prop::array::uniform4(0u64..100_000),
+            times in prop::array::uniform2(0i64..4_102_444_800_000),
+            description in ".{0,30}",
+            email in any::<bool>(),
+            config in prop::sample::select(vec![
+                json!({}),
+                json!({"minCapacity": 0, "maxCapacity": 5, "launchConfigs": [{"a": [1, {"b": null}]}]}),
+                json!({"lifecycle": {"registrationTimeout": 900}, "workerConfig": {"é\n": "x"}}),
+            ]),
+        ) {
+            let pool = WorkerPool {
+                worker_pool_id: Arc::from("proj/linux"),
+                provider_id: "static".into(),
+                previous_provider_ids: Vec::new(),
+                description,
+                config,
+                owner: "me@example.com".into(),
+                email_on_error: email,
+                created: times[0],
+                last_modified: times[1],
+                provider_data: json!({}),
+            };
+            let c = Counters { count: counts, capacity: capacities };
+            let typed = Rendered::of(&PoolView::of(&pool, &c)).unwrap();
+            let pretty = serde_json::to_string_pretty(&render(&pool, &c)).unwrap();
+            prop_assert_eq!(std::str::from_utf8(&typed.0).unwrap(), pretty.as_str());
+            let entry = worker_manager_schemas::Catalog::embedded()
+                .entries()
+                .iter()
+                .find(|e| e.name == "workerPool")
+                .unwrap();
+            let output = entry.output.as_deref().unwrap();
+            prop_assert!(Validators::embedded().validate(output, &typed.to_value()).is_ok());
+        }
+    }
 }

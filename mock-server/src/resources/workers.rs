@@ -8,18 +8,68 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::call::Call;
 use crate::error::ApiError;
 use crate::provider::{Provider, ProviderType};
+use crate::resources::Rendered;
 use crate::service::Service;
 use crate::store::model::{ProviderData, Recency, Worker, WorkerKey, WorkerPool, WorkerState};
-use crate::store::paging::{list_body, parse_recency, recency_cursor};
+use crate::store::paging::{parse_recency, recency_cursor};
 use crate::store::Store;
-use crate::time::{format_ms, parse_date_time};
+use crate::time::{format_ms, parse_date_time, Timestamp};
 use std::ops::Bound;
+
+/// A worker as `worker-full`, typed: serializes straight to JSON text, with the keys in the
+/// order a rendered [`Value`] object has them (sorted), so the text is byte for byte that of
+/// [`render`] (a test checks it).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerView<'a> {
+    capacity: u64,
+    created: Timestamp,
+    expires: Timestamp,
+    last_checked: Timestamp,
+    last_modified: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    launch_config_id: Option<&'a str>,
+    provider_id: &'a str,
+    state: &'static str,
+    worker_group: &'a str,
+    worker_id: &'a str,
+    worker_pool_id: &'a str,
+}
+
+impl<'a> WorkerView<'a> {
+    /// The view of a stored worker (never its secrets or provider data).
+    pub fn of(w: &'a Worker) -> WorkerView<'a> {
+        WorkerView {
+            capacity: w.capacity,
+            created: Timestamp(w.created),
+            expires: Timestamp(w.expires),
+            last_checked: Timestamp(w.last_checked),
+            last_modified: Timestamp(w.last_modified),
+            launch_config_id: w.launch_config_id.as_deref(),
+            provider_id: &w.provider_id,
+            state: w.state.as_str(),
+            worker_group: &w.worker_group,
+            worker_id: &w.worker_id,
+            worker_pool_id: &w.worker_pool_id,
+        }
+    }
+}
+
+/// A page of workers as a list answer, typed (keys sorted like a [`Value`] object's).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WorkerPageView<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    continuation_token: Option<String>,
+    workers: Vec<WorkerView<'a>>,
+}
 
 /// Renders a worker as `worker-full` (never its secrets or provider data).
 pub fn render(w: &Worker) -> Value {
@@ -272,7 +322,7 @@ fn worker_page(
     index: Option<&BTreeMap<Recency, WorkerKey>>,
     call: &Call<'_>,
     keep: impl Fn(&Worker) -> bool,
-) -> Result<Value, ApiError> {
+) -> Result<Rendered, ApiError> {
     let req = call.page_request()?;
     let empty = BTreeMap::new();
     let index = index.unwrap_or(&empty);
@@ -284,16 +334,20 @@ fn worker_page(
         parse_recency,
         |k| store.worker(k).is_some_and(&keep),
     );
-    let workers = page
-        .items
-        .into_iter()
-        .filter_map(|k| store.worker(k))
-        .map(render);
-    Ok(list_body("workers", workers, page.next_token))
+    let view = WorkerPageView {
+        continuation_token: page.next_token,
+        workers: page
+            .items
+            .into_iter()
+            .filter_map(|k| store.worker(k))
+            .map(WorkerView::of)
+            .collect(),
+    };
+    Rendered::of(&view)
 }
 
 /// `listWorkersForWorkerGroup`: newest first; no pool check.
-pub fn list_for_group(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+pub fn list_for_group(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiError> {
     let store = svc.store();
     let index = store.group_worker_index(call.param("workerPoolId"), call.param("workerGroup"));
     worker_page(&store, index, call, |_| true)
@@ -301,7 +355,7 @@ pub fn list_for_group(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError>
 
 /// `listWorkersForWorkerPool`: newest first, optionally filtered by `state` and
 /// `launchConfigId`; 404 if the pool does not exist.
-pub fn list_for_pool(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
+pub fn list_for_pool(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiError> {
     let pool_id = call.param("workerPoolId");
     let store = svc.store();
     if store.pool(pool_id).is_none() {
@@ -320,4 +374,64 @@ pub fn list_for_pool(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> 
 /// Constant-time string equality for secrets.
 pub fn secret_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::model::WorkerState;
+    use proptest::prelude::*;
+    use worker_manager_schemas::{Catalog, Validators};
+
+    prop_compose! {
+        fn any_worker()(
+            pool in "[a-zA-Z0-9_-]{1,38}/[a-z]([-a-z0-9]{0,36}[a-z0-9])?",
+            group in "[a-zA-Z0-9_-]{1,38}",
+            id in "[a-zA-Z0-9_-]{1,38}",
+            provider in "[a-zA-Z0-9_-]{1,38}",
+            state in prop::sample::select(WorkerState::ALL.to_vec()),
+            capacity in 1u64..1_000_000,
+            times in prop::array::uniform4(0i64..4_102_444_800_000),
+            lc in proptest::option::of("[a-zA-Z0-9_-]{1,38}"),
+        ) -> Worker {
+            let mut w = Worker::new(&pool, &group, &id, &provider, state, times[0]);
+            w.capacity = capacity;
+            w.expires = times[1];
+            w.last_modified = times[2];
+            w.last_checked = times[3];
+            w.launch_config_id = lc;
+            w
+        }
+    }
+
+    proptest! {
+        /// The typed page is byte for byte the pretty text of the `Value` render, and it matches
+        /// the output schema of both list methods.
+        #[test]
+        fn typed_pages_equal_value_renders_and_validate(
+            workers in proptest::collection::vec(any_worker(), 0..5),
+            token in proptest::option::of("[A-Za-z0-9]{1,30}"),
+        ) {
+            let view = WorkerPageView {
+                continuation_token: token.clone(),
+                workers: workers.iter().map(WorkerView::of).collect(),
+            };
+            let typed = Rendered::of(&view).unwrap();
+            let mut value = json!({"workers": workers.iter().map(render).collect::<Vec<_>>()});
+            if let Some(t) = token {
+                value["continuationToken"] = t.into();
+            }
+            let pretty = serde_json::to_string_pretty(&value).unwrap();
+            prop_assert_eq!(std::str::from_utf8(&typed.0).unwrap(), pretty.as_str());
+            for method in ["listWorkersForWorkerPool", "listWorkersForWorkerGroup"] {
+                let entry = Catalog::embedded()
+                    .entries()
+                    .iter()
+                    .find(|e| e.name == method)
+                    .unwrap();
+                let output = entry.output.as_deref().unwrap();
+                prop_assert!(Validators::embedded().validate(output, &typed.to_value()).is_ok());
+            }
+        }
+    }
 }

@@ -33,7 +33,10 @@ pub type LaunchConfigKey = Option<String>;
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     pools: BTreeMap<PoolSortKey, WorkerPool>,
-    workers: HashMap<WorkerKey, Worker>,
+    /// Boxed: a hash table keeps its slots inline and, right after it doubles, half of them are
+    /// empty, so an inline ~330-byte worker cost up to ~700 bytes of table per worker (issue 9).
+    /// Boxed, a slot is a key and a pointer.
+    workers: HashMap<WorkerKey, Box<Worker>>,
     pool_workers: HashMap<Arc<str>, BTreeMap<Recency, WorkerKey>>,
     group_workers: HashMap<(Arc<str>, Arc<str>), BTreeMap<Recency, WorkerKey>>,
     counters: HashMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>>,
@@ -129,7 +132,7 @@ impl Store {
 
     /// The worker `key`.
     pub fn worker(&self, key: &WorkerKey) -> Option<&Worker> {
-        self.workers.get(key)
+        self.workers.get(key).map(|w| &**w)
     }
 
     /// Number of workers stored.
@@ -142,6 +145,7 @@ impl Store {
         let key = worker.key();
         self.remove_worker(&key);
         worker.worker_pool_id = self.intern_pool_id(&worker.worker_pool_id);
+        worker.worker_group = self.intern_group(&worker.worker_pool_id, &worker.worker_group);
         worker.seq = self.next_seq();
         let key = worker.key();
         let rec = worker.recency();
@@ -154,7 +158,15 @@ impl Store {
             .or_default()
             .insert(rec, key.clone());
         self.count(&worker, true);
-        self.workers.insert(key, worker);
+        self.workers.insert(key, Box::new(worker));
+    }
+
+    /// The stored copy of a worker group's name, shared by every worker of the group (one
+    /// allocation per group instead of one per worker).
+    fn intern_group(&self, pool: &Arc<str>, group: &Arc<str>) -> Arc<str> {
+        self.group_workers
+            .get_key_value(&(Arc::clone(pool), Arc::clone(group)))
+            .map_or_else(|| Arc::clone(group), |((_, g), _)| Arc::clone(g))
     }
 
     /// Changes a worker in place; the counters follow. `created` must not change.
@@ -191,7 +203,7 @@ impl Store {
                 self.group_workers.remove(&gk);
             }
         }
-        Some(worker)
+        Some(*worker)
     }
 
     fn count(&mut self, w: &Worker, add: bool) {
@@ -222,7 +234,7 @@ impl Store {
 
     /// Every worker, in no particular order.
     pub fn all_workers(&self) -> impl Iterator<Item = &Worker> {
-        self.workers.values()
+        self.workers.values().map(|w| &**w)
     }
 
     /// The counters of a pool's workers per launch configuration.
@@ -350,6 +362,32 @@ mod tests {
     use super::model::{ProviderData, WorkerState};
     use super::*;
     use proptest::prelude::*;
+
+    /// Workers of one pool share one copy of the pool id, and of one group one copy of the group
+    /// name, whatever copies they were inserted with; removing the last worker of a group and
+    /// inserting again still works.
+    #[test]
+    fn pool_ids_and_groups_are_interned() {
+        let mut s = Store::default();
+        let w = |g: &str, id: &str| Worker::new("p/q", g, id, "static", WorkerState::Running, 0);
+        s.insert_worker(w("g1", "a"));
+        s.insert_worker(w("g1", "b"));
+        s.insert_worker(w("g2", "c"));
+        let get = |s: &Store, g: &str, id: &str| s.worker(&WorkerKey::new("p/q", g, id)).cloned();
+        let (a, b, c) = (
+            get(&s, "g1", "a").unwrap(),
+            get(&s, "g1", "b").unwrap(),
+            get(&s, "g2", "c").unwrap(),
+        );
+        assert!(Arc::ptr_eq(&a.worker_group, &b.worker_group));
+        assert!(!Arc::ptr_eq(&a.worker_group, &c.worker_group));
+        assert!(Arc::ptr_eq(&a.worker_pool_id, &c.worker_pool_id));
+        assert_eq!(&*c.worker_group, "g2");
+        s.remove_worker(&c.key());
+        s.insert_worker(w("g2", "d"));
+        assert_eq!(&*get(&s, "g2", "d").unwrap().worker_group, "g2");
+        s.check_invariants().unwrap();
+    }
 
     fn worker(
         pool: &str,

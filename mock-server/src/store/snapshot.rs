@@ -111,7 +111,7 @@ impl Snapshot {
             providers,
             seq,
         } = store;
-        let mut workers: Vec<Worker> = workers.values().cloned().collect();
+        let mut workers: Vec<Worker> = workers.values().map(|w| Worker::clone(w)).collect();
         workers.sort_by_key(|w| w.seq);
         let mut errors: Vec<PoolError> =
             errors.values().flat_map(|m| m.values()).cloned().collect();
