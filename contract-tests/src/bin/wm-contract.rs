@@ -25,9 +25,30 @@ fn main() -> ExitCode {
     }
 }
 
+/// The exit status of a run that could not finish: 2 when it could not run, 130 (128 + SIGINT)
+/// when Ctrl-C stopped it after cleaning up.
+trait FailureCode: std::fmt::Display {
+    fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
+impl FailureCode for server::RunError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            server::RunError::Interrupted { .. } => 130,
+            _ => 2,
+        }
+    }
+}
+
+impl FailureCode for client::ClientError {}
+
+impl FailureCode for diff::DiffError {}
+
 /// Runs `work` on a runtime (two worker threads: `client` serves the embedded mock while it waits
-/// for the command). Exit status 2 when the runtime or the run cannot start.
-fn block_on<T, E: std::fmt::Display>(
+/// for the command); a run that could not finish is reported and mapped to its exit status.
+fn block_on<T, E: FailureCode>(
     work: impl std::future::Future<Output = Result<T, E>>,
 ) -> Result<T, ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -40,8 +61,15 @@ fn block_on<T, E: std::fmt::Display>(
         })?;
     runtime.block_on(work).map_err(|e| {
         eprintln!("wm-contract: {e}");
-        ExitCode::from(2)
+        ExitCode::from(e.exit_code())
     })
+}
+
+/// Completes on Ctrl-C (never, when the handler cannot be installed).
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Writes the report files asked for; false (after saying why) when one cannot be written.
@@ -106,7 +134,7 @@ fn run_diff(args: &DiffArgs) -> ExitCode {
 fn run_server(args: &ServerArgs) -> ExitCode {
     let config = args.config();
     eprintln!("wm-contract server: seed {}", config.seed);
-    let report = match block_on(server::run(&config)) {
+    let report = match block_on(server::run_until(&config, ctrl_c())) {
         Ok(r) => r,
         Err(code) => return code,
     };

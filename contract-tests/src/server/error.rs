@@ -29,6 +29,20 @@ pub enum RunError {
     /// `--schemas-from-server`: the deployment's API reference or schemas could not be fetched.
     #[error("cannot fetch the deployment's schemas: {0}")]
     Schemas(String),
+    /// The run was interrupted (Ctrl-C); the pools under its prefix were swept.
+    #[error(
+        "interrupted; clean-up of {prefix}/*: {} deleted, {} already gone, {} failed{}",
+        cleanup.deleted.len(),
+        cleanup.gone.len(),
+        cleanup.failed.len(),
+        cleanup.failed.iter().map(|(p, why)| format!("\n  {p}: {why}")).collect::<String>()
+    )]
+    Interrupted {
+        /// The run prefix whose pools were swept.
+        prefix: String,
+        /// What the sweep did.
+        cleanup: super::Cleanup,
+    },
 }
 
 /// Why one request could not be sent or its response read.

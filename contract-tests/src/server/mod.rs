@@ -24,6 +24,7 @@ mod report;
 mod runner;
 mod seed;
 mod semantic;
+mod sweep;
 
 pub use checks::{check_response, Check, Finding, ERROR_STATUSES};
 pub use client::{Client, Credentials, Response};
@@ -34,6 +35,7 @@ pub use prefix::{RunPrefix, PREFIX_START};
 pub use report::{truncate, Cleanup, Failure, MethodReport, Report, RequestRecord, ResponseRecord};
 pub use seed::runner as case_runner;
 pub use semantic::SemanticReport;
+pub use sweep::sweep_prefix;
 
 /// The cases per method when not told.
 pub const DEFAULT_CASES: u32 = 20;
@@ -106,5 +108,32 @@ impl Config {
 
 /// Runs the checks described by `config` and reports on them.
 pub async fn run(config: &Config) -> Result<Report, RunError> {
-    runner::Runner::new(config)?.run().await
+    run_until(config, std::future::pending()).await
+}
+
+/// [`run`], stopped early when `interrupt` completes (the binary passes Ctrl-C): the run is
+/// abandoned, every pool the deployment lists under the run prefix is deleted
+/// ([`sweep_prefix`]) and the result is [`RunError::Interrupted`] with that clean-up.
+pub async fn run_until(
+    config: &Config,
+    interrupt: impl std::future::Future<Output = ()>,
+) -> Result<Report, RunError> {
+    let mut config = config.clone();
+    let run_id = config
+        .run_id
+        .get_or_insert_with(RunPrefix::fresh_run_id)
+        .clone();
+    let prefix = RunPrefix::new(&run_id)?;
+    let runner = runner::Runner::new(&config)?;
+    let sweeper = Client::new(&config.root_url, config.credentials.clone())?;
+    tokio::select! {
+        report = runner.run() => report,
+        () = interrupt => {
+            let cleanup = sweep_prefix(&sweeper, &prefix).await;
+            Err(RunError::Interrupted {
+                prefix: prefix.as_str().to_string(),
+                cleanup,
+            })
+        }
+    }
 }
