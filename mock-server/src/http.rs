@@ -396,6 +396,14 @@ async fn matched(
             return broken_connection();
         }
         Some(After::Fail(e)) => answer = scenario_error(svc, m, e, &lenient()),
+        Some(After::Stale) => {
+            let request = format!(
+                "{} {method} {resource}?{}",
+                m.entry.name,
+                raw.query.unwrap_or("")
+            );
+            answer = svc.stale_answer(request, answer);
+        }
         Some(After::EmptyPage) if answer.status == 200 => {
             if let Some(text) = answer.text.take() {
                 answer.body = serde_json::from_slice(&text).unwrap_or(Value::Null);

@@ -118,6 +118,8 @@ pub struct Service {
     started: Instant,
     /// How many typed renders of each method were produced (release builds' sampled checks).
     typed_renders: Mutex<HashMap<String, u64>>,
+    /// The last answer to each request a `stale` rule fired on (method, path and query).
+    stale_answers: Mutex<HashMap<String, crate::pipeline::Answer>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -182,6 +184,7 @@ impl Service {
             root_url: RwLock::new("http://localhost".to_string()),
             started: Instant::now(),
             typed_renders: Mutex::new(HashMap::new()),
+            stale_answers: Mutex::new(HashMap::new()),
         }
     }
 
@@ -273,10 +276,30 @@ impl Service {
             .add_rules(rules, now);
     }
 
-    /// Removes every scenario rule.
+    /// What a `stale` rule answers for `request` (method, path and query): the answer this
+    /// request got the previous time, with `fresh` kept for the next time; `fresh` itself the first
+    /// time.
+    pub fn stale_answer(
+        &self,
+        request: String,
+        fresh: crate::pipeline::Answer,
+    ) -> crate::pipeline::Answer {
+        let mut answers = self.stale_answers.lock().unwrap_or_else(|p| p.into_inner());
+        answers.insert(request, fresh.clone()).unwrap_or(fresh)
+    }
+
+    /// Removes every scenario rule (and what `stale` rules remembered).
     pub fn clear_rules(&self) {
         self.engine
             .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+        self.forget_stale_answers();
+    }
+
+    fn forget_stale_answers(&self) {
+        self.stale_answers
+            .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
     }
@@ -303,6 +326,7 @@ impl Service {
             .unwrap_or_else(|| Store::new(self.options.providers.clone()));
         *self.store() = baseline;
         self.engine().reset_counters();
+        self.forget_stale_answers();
     }
 
     /// Clears the journal.

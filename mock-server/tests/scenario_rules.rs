@@ -330,3 +330,49 @@ async fn latency_delays_answers() {
     api.get("/ping").await.ok();
     assert!(start.elapsed() >= Duration::from_millis(150));
 }
+
+/// A stale read: each matching read answers with what the same request got the previous time
+/// (the first one is fresh), so an update shows one read late; clearing the rules forgets.
+#[tokio::test]
+async fn stale_reads_lag_one_answer_behind() {
+    let api = Api::start().await;
+    api.create_pool("proj/linux", "static", json!({}))
+        .await
+        .ok();
+    api.server.service().add_rules(&rules(
+        r#"[{"match": {"method": "workerPool"}, "action": {"type": "stale"}}]"#,
+    ));
+    let description = |v: &Value| v["description"].as_str().unwrap_or_default().to_string();
+    let first = api.get("/worker-pool/proj%2Flinux").await.ok().clone();
+    let mut update = first.clone();
+    for k in [
+        "workerPoolId",
+        "created",
+        "lastModified",
+        "currentCapacity",
+        "requestedCount",
+        "runningCount",
+        "stoppingCount",
+        "stoppedCount",
+        "requestedCapacity",
+        "runningCapacity",
+        "stoppingCapacity",
+        "stoppedCapacity",
+    ] {
+        update.as_object_mut().unwrap().remove(k);
+    }
+    update["description"] = json!("changed");
+    api.post("/worker-pool/proj%2Flinux", update).await.ok();
+    let stale = api.get("/worker-pool/proj%2Flinux").await.ok().clone();
+    assert_eq!(description(&stale), description(&first), "{stale}");
+    let caught_up = api.get("/worker-pool/proj%2Flinux").await.ok().clone();
+    assert_eq!(description(&caught_up), "changed");
+    // Other reads are not affected, and without the rule every read is fresh again.
+    let listed = api.get("/worker-pools").await.ok().clone();
+    assert_eq!(description(&listed["workerPools"][0]), "changed");
+    api.server.service().clear_rules();
+    assert_eq!(
+        description(api.get("/worker-pool/proj%2Flinux").await.ok()),
+        "changed"
+    );
+}

@@ -66,6 +66,8 @@ pub enum After {
     EmptyPage,
     /// Handle the request a second time; answer with the second result.
     Duplicate,
+    /// Answer with the previous answer to the same request (and keep this one for the next).
+    Stale,
 }
 
 /// The engine's decision for one request.
@@ -357,6 +359,7 @@ impl Engine {
                     });
                 }
                 Action::Duplicate => d.after = Some(After::Duplicate),
+                Action::Stale => d.after = Some(After::Stale),
             }
             break;
         }

@@ -153,6 +153,10 @@ pub enum Action {
     },
     /// Deliver the call twice (as a retrying proxy might); the client gets the second answer.
     Duplicate,
+    /// A lagging read replica: the call is answered with what the same request (method, path and
+    /// query) was answered the previous time, and this answer is kept for the next one. The first
+    /// such request gets a fresh answer. Meant for reads: a stale read after a write.
+    Stale,
 }
 
 /// A scenario rule.
