@@ -84,7 +84,7 @@ impl Config {
     /// counts, a fresh seed, [`DEFAULT_TIME_TOLERANCE_SECS`], nothing allowed.
     pub fn new(reference: Endpoint, candidate: Endpoint) -> Config {
         Config {
-            seed: crate::server::Config::new(reference.root_url.clone()).seed,
+            seed: crate::server::fresh_seed(),
             reference,
             candidate,
             cases: crate::server::DEFAULT_CASES,
