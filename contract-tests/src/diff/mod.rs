@@ -149,15 +149,10 @@ impl Side {
             });
         }
         let providers = call(&client, "listProviders", &[]).await;
-        let static_provider = providers.ok().and_then(|r| r.json()).and_then(|b| {
-            b.get("providers")?
-                .as_array()?
-                .iter()
-                .find(|p| p.get("providerType").and_then(Value::as_str) == Some("static"))?
-                .get("providerId")?
-                .as_str()
-                .map(str::to_string)
-        });
+        let static_provider = providers
+            .ok()
+            .and_then(|r| r.json())
+            .and_then(|b| crate::server::static_provider_id(&b));
         Ok(Side {
             client,
             names: SideNames {

@@ -33,6 +33,7 @@ pub use plan::{CaseKind, Generated, MethodPlan, Variant};
 pub use prefix::{RunPrefix, PREFIX_START};
 pub(crate) use report::xml_escape;
 pub use report::{truncate, Cleanup, Failure, MethodReport, Report, RequestRecord, ResponseRecord};
+pub(crate) use runner::static_provider_id;
 pub use seed::runner as case_runner;
 pub use semantic::SemanticReport;
 
