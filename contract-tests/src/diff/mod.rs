@@ -609,12 +609,7 @@ impl Diff<'_> {
         let mut best = (ops, run);
         let mut last_failed = true;
         for _ in 0..SHRINK_STEPS {
-            let moved = if last_failed {
-                tree.simplify()
-            } else {
-                tree.complicate()
-            };
-            if !moved {
+            if !crate::stateful::shrink_step(tree, last_failed) {
                 break;
             }
             let ops = tree.current();
