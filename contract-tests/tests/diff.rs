@@ -7,13 +7,12 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 use worker_manager_contract::diff::{self, AllowList, Config, DiffReport, Endpoint, Kind};
-use worker_manager_contract::server::Credentials;
 use worker_manager_mock::scenario::rules::Rule;
 use worker_manager_mock::MockServer;
 
-async fn mock() -> MockServer {
-    MockServer::builder().start().await.expect("mock starts")
-}
+mod common;
+
+use common::{mock, root_credentials};
 
 /// A mock answering with `rules` first.
 async fn mock_with(rules: Vec<Value>) -> MockServer {
@@ -27,13 +26,9 @@ async fn mock_with(rules: Vec<Value>) -> MockServer {
 }
 
 fn endpoint(server: &MockServer) -> Endpoint {
-    let (client_id, access_token) = server.root_credentials();
     Endpoint {
         root_url: server.root_url(),
-        credentials: Some(Credentials {
-            client_id,
-            access_token,
-        }),
+        credentials: Some(root_credentials(server)),
     }
 }
 

@@ -2,24 +2,20 @@
 //! each injected fault (a scenario rule) is caught by the check that names it.
 
 use serde_json::{json, Value};
-use worker_manager_contract::server::{self, Check, Config, Credentials, Report};
+use worker_manager_contract::server::{self, Check, Config, Report};
 use worker_manager_mock::scenario::rules::Rule;
 use worker_manager_mock::MockServer;
 
 /// The run id every test uses, so the rules can name the run's pools.
 const RUN: &str = "bug";
 
-async fn mock() -> MockServer {
-    MockServer::builder().start().await.expect("mock starts")
-}
+mod common;
+
+use common::{mock, root_credentials};
 
 fn config(server: &MockServer, seed: u64) -> Config {
-    let (client_id, access_token) = server.root_credentials();
     let mut c = Config::new(server.root_url());
-    c.credentials = Some(Credentials {
-        client_id,
-        access_token,
-    });
+    c.credentials = Some(root_credentials(server));
     c.seed = seed;
     c.run_id = Some(RUN.into());
     // Only the semantic checks matter here: one cheap method, no sequences.

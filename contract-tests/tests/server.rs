@@ -6,7 +6,7 @@ use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use serde_json::{json, Value};
 use worker_manager_contract::generate;
-use worker_manager_contract::server::{self, Check, Config, Credentials, Report};
+use worker_manager_contract::server::{self, Check, Config, Report};
 use worker_manager_mock::scenario::rules::Rule;
 use worker_manager_mock::MockServer;
 use worker_manager_schemas::Validators;
@@ -14,17 +14,13 @@ use worker_manager_schemas::Validators;
 /// Few cases: the fast profile.
 const CASES: u32 = 6;
 
-async fn mock() -> MockServer {
-    MockServer::builder().start().await.expect("mock starts")
-}
+mod common;
+
+use common::{mock, root_credentials};
 
 fn config(server: &MockServer, seed: u64) -> Config {
-    let (client_id, access_token) = server.root_credentials();
     let mut c = Config::new(server.root_url());
-    c.credentials = Some(Credentials {
-        client_id,
-        access_token,
-    });
+    c.credentials = Some(root_credentials(server));
     c.cases = CASES;
     c.seed = seed;
     c

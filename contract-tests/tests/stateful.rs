@@ -3,25 +3,17 @@
 //! injected bug is found and shrunk to a short sequence.
 
 use serde_json::{json, Value};
-use worker_manager_contract::server::{Client, Credentials, RunPrefix};
+use worker_manager_contract::server::{Client, RunPrefix};
 use worker_manager_contract::stateful::{self, Namespace, Op};
 use worker_manager_mock::scenario::rules::Rule;
 use worker_manager_mock::MockServer;
 
-async fn mock() -> MockServer {
-    MockServer::builder().start().await.expect("mock starts")
-}
+mod common;
+
+use common::{mock, root_credentials};
 
 fn client(server: &MockServer) -> Client {
-    let (client_id, access_token) = server.root_credentials();
-    Client::new(
-        &server.root_url(),
-        Some(Credentials {
-            client_id,
-            access_token,
-        }),
-    )
-    .expect("a client")
+    Client::new(&server.root_url(), Some(root_credentials(server))).expect("a client")
 }
 
 fn prefix() -> RunPrefix {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::analyze::{Coverage, Violation};
 use super::behavior::{BehaviorCheck, Outcome};
+use crate::server::xml_escape;
 
 /// How the client command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -229,22 +230,6 @@ impl Report {
         s.push_str("</testsuite>\n");
         s
     }
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

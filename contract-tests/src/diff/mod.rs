@@ -84,7 +84,7 @@ impl Config {
     /// counts, a fresh seed, [`DEFAULT_TIME_TOLERANCE_SECS`], nothing allowed.
     pub fn new(reference: Endpoint, candidate: Endpoint) -> Config {
         Config {
-            seed: crate::server::Config::new(reference.root_url.clone()).seed,
+            seed: crate::server::fresh_seed(),
             reference,
             candidate,
             cases: crate::server::DEFAULT_CASES,
@@ -149,15 +149,10 @@ impl Side {
             });
         }
         let providers = call(&client, "listProviders", &[]).await;
-        let static_provider = providers.ok().and_then(|r| r.json()).and_then(|b| {
-            b.get("providers")?
-                .as_array()?
-                .iter()
-                .find(|p| p.get("providerType").and_then(Value::as_str) == Some("static"))?
-                .get("providerId")?
-                .as_str()
-                .map(str::to_string)
-        });
+        let static_provider = providers
+            .ok()
+            .and_then(|r| r.json())
+            .and_then(|b| crate::server::static_provider_id(&b));
         Ok(Side {
             client,
             names: SideNames {
@@ -614,12 +609,7 @@ impl Diff<'_> {
         let mut best = (ops, run);
         let mut last_failed = true;
         for _ in 0..SHRINK_STEPS {
-            let moved = if last_failed {
-                tree.simplify()
-            } else {
-                tree.complicate()
-            };
-            if !moved {
+            if !crate::stateful::shrink_step(tree, last_failed) {
                 break;
             }
             let ops = tree.current();

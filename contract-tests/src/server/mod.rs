@@ -32,10 +32,17 @@ pub use coverage::{Coverage, CoverageKey, CoverageRow};
 pub use error::{RunError, SendError};
 pub use plan::{CaseKind, Generated, MethodPlan, Variant};
 pub use prefix::{RunPrefix, PREFIX_START};
+pub(crate) use report::xml_escape;
 pub use report::{truncate, Cleanup, Failure, MethodReport, Report, RequestRecord, ResponseRecord};
+pub(crate) use runner::static_provider_id;
 pub use seed::runner as case_runner;
 pub use semantic::SemanticReport;
 pub use sweep::sweep_prefix;
+
+/// A seed from the clock, for runs not given one (what [`Config::new`] picks).
+pub fn fresh_seed() -> u64 {
+    seed::fresh()
+}
 
 /// The cases per method when not told.
 pub const DEFAULT_CASES: u32 = 20;

@@ -156,7 +156,8 @@ pub fn truncate(s: &str, limit: usize) -> String {
     format!("{}... ({} bytes in all)", &s[..end], s.len())
 }
 
-fn xml_escape(s: &str) -> String {
+/// `s` escaped for XML text and attribute values; control characters XML 1.0 forbids are dropped.
+pub(crate) fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

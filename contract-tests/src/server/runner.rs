@@ -412,14 +412,7 @@ impl<'c> Runner<'c> {
             .send(HttpMethod::Get, "/providers", None)
             .await
             .ok()?;
-        let body = response.json()?;
-        body.get("providers")?
-            .as_array()?
-            .iter()
-            .find(|p| p.get("providerType").and_then(Value::as_str) == Some("static"))?
-            .get("providerId")?
-            .as_str()
-            .map(str::to_string)
+        static_provider_id(&response.json()?)
     }
 
     async fn run_method(&mut self, entry: &'static Entry) -> MethodReport {
@@ -676,4 +669,15 @@ fn failure(
         expected: f.expected,
         found: f.found,
     }
+}
+
+/// The id of the first provider of type `static` in a `listProviders` answer `body`.
+pub(crate) fn static_provider_id(body: &Value) -> Option<String> {
+    body.get("providers")?
+        .as_array()?
+        .iter()
+        .find(|p| p.get("providerType").and_then(Value::as_str) == Some("static"))?
+        .get("providerId")?
+        .as_str()
+        .map(str::to_string)
 }

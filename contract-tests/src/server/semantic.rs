@@ -270,6 +270,27 @@ impl Semantic<'_> {
         self.prefix.pool_id(&format!("x/{name}"))
     }
 
+    /// Creates the run's pool `name` (noted for clean-up first) with `provider` and
+    /// `description`; its id and the `createWorkerPool` call.
+    async fn create_pool(
+        &mut self,
+        name: &str,
+        provider: &str,
+        description: &str,
+    ) -> (String, Call) {
+        let id = self.pool(name);
+        self.created.push(id.clone());
+        let c = call(
+            self.client,
+            "createWorkerPool",
+            &[("workerPoolId", id.clone())],
+            &[],
+            Some(pool_body(provider, description)),
+        )
+        .await;
+        (id, c)
+    }
+
     /// Runs every semantic check.
     pub(super) async fn run(&mut self) -> Vec<SemanticReport> {
         let mut out = Vec::new();
@@ -472,16 +493,9 @@ impl Semantic<'_> {
         let check = Check::PagingExactlyOnce;
         let mut r = SemanticReport::new(check, "listWorkersForWorkerPool");
         const N: usize = 5;
-        let id = self.pool("paging");
-        self.created.push(id.clone());
-        let c = call(
-            self.client,
-            "createWorkerPool",
-            &[("workerPoolId", id.clone())],
-            &[],
-            Some(pool_body(provider, "wm-contract: paging")),
-        )
-        .await;
+        let (id, c) = self
+            .create_pool("paging", provider, "wm-contract: paging")
+            .await;
         if let Err(f) = c.expect(check, 200, None) {
             r.record(Err(f));
             return r;
@@ -556,17 +570,10 @@ impl Semantic<'_> {
     async fn counts(&mut self, provider: &str) -> SemanticReport {
         let check = Check::PoolCounts;
         let mut r = SemanticReport::new(check, "workerPool");
-        let id = self.pool("counts");
-        self.created.push(id.clone());
+        let (id, c) = self
+            .create_pool("counts", provider, "wm-contract: counts")
+            .await;
         let p = || vec![("workerPoolId", id.clone())];
-        let c = call(
-            self.client,
-            "createWorkerPool",
-            &p(),
-            &[],
-            Some(pool_body(provider, "wm-contract: counts")),
-        )
-        .await;
         if let Err(f) = c.expect(check, 200, None) {
             r.record(Err(f));
             return r;
@@ -633,16 +640,9 @@ impl Semantic<'_> {
         let mut life = SemanticReport::new(Check::StaticWorkerLifecycle, "registerWorker");
         let mut creds = SemanticReport::new(Check::TemporaryCredentials, "registerWorker");
         let mut rotate = SemanticReport::new(Check::ReregisterRotates, "reregisterWorker");
-        let id = self.pool("workers");
-        self.created.push(id.clone());
-        let c = call(
-            self.client,
-            "createWorkerPool",
-            &[("workerPoolId", id.clone())],
-            &[],
-            Some(pool_body(provider, "wm-contract: static workers")),
-        )
-        .await;
+        let (id, c) = self
+            .create_pool("workers", provider, "wm-contract: static workers")
+            .await;
         let static_secret = secret("life");
         let w = call(
             self.client,

@@ -160,6 +160,16 @@ pub async fn run_checked(
     (all, None)
 }
 
+/// One shrinking move: a simpler value after a run that failed, back towards the last failing
+/// one after a run that passed. False when the tree cannot move.
+pub(crate) fn shrink_step(tree: &mut impl ValueTree, last_failed: bool) -> bool {
+    if last_failed {
+        tree.simplify()
+    } else {
+        tree.complicate()
+    }
+}
+
 fn observe(out: &mut Vec<Observed>, xs: &[Exchange]) {
     let mut i = 0;
     while i < xs.len() {
@@ -249,12 +259,7 @@ pub async fn check_sequences(
         let mut best = (ops, xs, idx, m);
         let mut last_failed = true;
         for _ in 0..MAX_SHRINK_STEPS {
-            let moved = if last_failed {
-                tree.simplify()
-            } else {
-                tree.complicate()
-            };
-            if !moved {
+            if !shrink_step(&mut tree, last_failed) {
                 break;
             }
             let (_, ops, seen) = tree.current();
