@@ -441,3 +441,35 @@ async fn identical_mocks_agree_soak() {
         assert!(report.agreed(), "seed {seed}:\n{}", report.to_text());
     }
 }
+
+/// A candidate that serves stale reads (a replica one answer behind: the `stale` scenario action
+/// on every read) diverges, shrunk to the few operations that expose it: a read, a change, and
+/// the same read missing the change.
+#[tokio::test]
+async fn a_stale_read_is_found_and_shrunk() {
+    const READS: [&str; 5] = [
+        "workerPool",
+        "worker",
+        "listWorkerPools",
+        "listWorkersForWorkerPool",
+        "listWorkerPoolErrors",
+    ];
+    let report = stateful_only(
+        vec![json!({"match": {"method": READS}, "action": {"type": "stale"}})],
+        5,
+        24,
+    )
+    .await;
+    assert!(!report.agreed(), "{}", report.to_text());
+    let d = &report.divergences[0];
+    assert!(READS.contains(&d.method.as_str()), "{}", report.to_text());
+    assert!((2..=4).contains(&d.ops.len()), "{}", report.to_text());
+    // The diverging read is the last operation, and an earlier one is the same read.
+    let last = d.ops.len() - 1;
+    assert_eq!(d.ops[last].method(), d.method, "{}", report.to_text());
+    assert!(
+        d.ops[..last].iter().any(|op| op == &d.ops[last]),
+        "{}",
+        report.to_text()
+    );
+}
