@@ -473,3 +473,53 @@ async fn a_stale_read_is_found_and_shrunk() {
         report.to_text()
     );
 }
+
+/// The pools of `server` under a run prefix (`wm-contract-...`) not yet moved to null-provider.
+fn live_run_pools(server: &MockServer) -> Vec<String> {
+    let store = server.service().store();
+    store
+        .pools()
+        .values()
+        .filter(|p| {
+            p.worker_pool_id.starts_with("wm-contract-") && p.provider_id != "null-provider"
+        })
+        .map(|p| p.worker_pool_id.to_string())
+        .collect()
+}
+
+/// Interrupted (Ctrl-C in the binary) once both sides hold pools of the run: both prefixes are
+/// swept and the run ends with `Interrupted`.
+#[tokio::test]
+async fn an_interrupted_diff_sweeps_both_sides() {
+    let slow = json!({"match": {}, "action": {"type": "latency", "ms": 5}});
+    let (a, b) = (
+        mock_with(vec![slow.clone()]).await,
+        mock_with(vec![slow]).await,
+    );
+    let mut c = config(&a, &b, 4);
+    c.cases = 0;
+    c.stateful_cases = 200;
+    let interrupt = async {
+        while live_run_pools(&a).is_empty() || live_run_pools(&b).is_empty() {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    let result = diff::run_until(&c, interrupt).await;
+    let Err(diff::DiffError::Interrupted {
+        reference,
+        candidate,
+    }) = result
+    else {
+        panic!("expected an interrupted run, got {result:?}");
+    };
+    assert!(
+        !reference.deleted.is_empty() && reference.failed.is_empty(),
+        "{reference:?}"
+    );
+    assert!(
+        !candidate.deleted.is_empty() && candidate.failed.is_empty(),
+        "{candidate:?}"
+    );
+    assert_eq!(live_run_pools(&a), Vec::<String>::new());
+    assert_eq!(live_run_pools(&b), Vec::<String>::new());
+}

@@ -44,7 +44,14 @@ impl FailureCode for server::RunError {
 
 impl FailureCode for client::ClientError {}
 
-impl FailureCode for diff::DiffError {}
+impl FailureCode for diff::DiffError {
+    fn exit_code(&self) -> u8 {
+        match self {
+            diff::DiffError::Interrupted { .. } => 130,
+            _ => 2,
+        }
+    }
+}
 
 /// Runs `work` on a runtime (two worker threads: `client` serves the embedded mock while it waits
 /// for the command); a run that could not finish is reported and mapped to its exit status.
@@ -122,7 +129,7 @@ fn run_diff(args: &DiffArgs) -> ExitCode {
         }
     };
     eprintln!("wm-contract diff: seed {}", config.seed);
-    let report = match block_on(diff::run(&config)) {
+    let report = match block_on(diff::run_until(&config, ctrl_c())) {
         Ok(r) => r,
         Err(code) => return code,
     };

@@ -124,6 +124,20 @@ pub enum DiffError {
     /// The allow file was refused.
     #[error(transparent)]
     Allow(#[from] AllowError),
+    /// The run was interrupted (Ctrl-C); both sides' run prefixes were swept.
+    #[error(
+        "interrupted; clean-up: reference {} deleted, {} failed; candidate {} deleted, {} failed",
+        reference.deleted.len(),
+        reference.failed.len(),
+        candidate.deleted.len(),
+        candidate.failed.len()
+    )]
+    Interrupted {
+        /// What the sweep did on the reference.
+        reference: Cleanup,
+        /// What the sweep did on the candidate.
+        candidate: Cleanup,
+    },
 }
 
 /// One deployment during the run.
@@ -231,15 +245,52 @@ struct Diff<'c> {
 /// Runs the comparison `config` describes. Errors only when it cannot start; divergences are in
 /// the report.
 pub async fn run(config: &Config) -> Result<DiffReport, DiffError> {
-    let started = Instant::now();
-    let (ref_id, cand_id) = config.run_ids.clone().unwrap_or_else(|| {
-        let a = RunPrefix::fresh_run_id();
-        let mut b = RunPrefix::fresh_run_id();
-        while b == a {
-            b = RunPrefix::fresh_run_id();
+    run_until(config, std::future::pending()).await
+}
+
+/// [`run`], stopped early when `interrupt` completes (the binary passes Ctrl-C): the comparison
+/// is abandoned and, on each side, every pool listed under that side's run prefix is deleted
+/// ([`crate::server::sweep_prefix`]); the result is [`DiffError::Interrupted`].
+pub async fn run_until(
+    config: &Config,
+    interrupt: impl std::future::Future<Output = ()>,
+) -> Result<DiffReport, DiffError> {
+    let mut config = config.clone();
+    let (ref_id, cand_id) = config
+        .run_ids
+        .get_or_insert_with(|| {
+            let a = RunPrefix::fresh_run_id();
+            let mut b = RunPrefix::fresh_run_id();
+            while b == a {
+                b = RunPrefix::fresh_run_id();
+            }
+            (a, b)
+        })
+        .clone();
+    let sweep = |name: &'static str, e: &Endpoint, run_id: &str| {
+        let setup = move |source| DiffError::Setup { side: name, source };
+        let client = Client::new(&e.root_url, e.credentials.clone()).map_err(setup)?;
+        let prefix = RunPrefix::new(run_id).map_err(setup)?;
+        Ok::<_, DiffError>((client, prefix))
+    };
+    let (ref_client, ref_prefix) = sweep("reference", &config.reference, &ref_id)?;
+    let (cand_client, cand_prefix) = sweep("candidate", &config.candidate, &cand_id)?;
+    tokio::select! {
+        report = compare(&config) => report,
+        () = interrupt => {
+            let (reference, candidate) = tokio::join!(
+                crate::server::sweep_prefix(&ref_client, &ref_prefix),
+                crate::server::sweep_prefix(&cand_client, &cand_prefix)
+            );
+            Err(DiffError::Interrupted { reference, candidate })
         }
-        (a, b)
-    });
+    }
+}
+
+/// The comparison itself ([`run_until`] has chosen the run ids).
+async fn compare(config: &Config) -> Result<DiffReport, DiffError> {
+    let started = Instant::now();
+    let (ref_id, cand_id) = config.run_ids.clone().unwrap_or_default();
     if ref_id == cand_id {
         return Err(DiffError::SameRunIds);
     }
