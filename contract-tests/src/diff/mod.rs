@@ -134,9 +134,9 @@ pub enum DiffError {
     )]
     Interrupted {
         /// What the sweep did on the reference.
-        reference: Cleanup,
+        reference: Box<Cleanup>,
         /// What the sweep did on the candidate.
-        candidate: Cleanup,
+        candidate: Box<Cleanup>,
     },
 }
 
@@ -282,7 +282,10 @@ pub async fn run_until(
                 crate::server::sweep_prefix(&ref_client, &ref_prefix),
                 crate::server::sweep_prefix(&cand_client, &cand_prefix)
             );
-            Err(DiffError::Interrupted { reference, candidate })
+            Err(DiffError::Interrupted {
+                reference: Box::new(reference),
+                candidate: Box::new(candidate),
+            })
         }
     }
 }
