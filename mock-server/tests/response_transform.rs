@@ -30,6 +30,16 @@ impl ResponseTransform for Rewrite {
     }
 }
 
+/// A mock answering through [`Rewrite`], every scope granted to anonymous requests.
+async fn transforming_mock() -> MockServer {
+    MockServer::builder()
+        .response_transform(Rewrite)
+        .anonymous_scopes(["*"])
+        .start()
+        .await
+        .expect("starts")
+}
+
 async fn get(server: &MockServer, path: &str) -> (u16, Value) {
     let r = reqwest::get(format!("{}/api/worker-manager/v1{path}", server.root_url()))
         .await
@@ -41,12 +51,7 @@ async fn get(server: &MockServer, path: &str) -> (u16, Value) {
 /// A rewritten answer is served; a schema-breaking rewrite becomes a 500.
 #[tokio::test]
 async fn transform_rewrites_and_output_check_still_applies() {
-    let server = MockServer::builder()
-        .response_transform(Rewrite)
-        .anonymous_scopes(["*"])
-        .start()
-        .await
-        .expect("starts");
+    let server = transforming_mock().await;
     let (status, body) = get(&server, "/providers").await;
     assert_eq!(status, 200);
     assert_eq!(body["providers"], json!([]));
@@ -58,12 +63,7 @@ async fn transform_rewrites_and_output_check_still_applies() {
 /// Methods that normally answer from a typed render go through the transform too.
 #[tokio::test]
 async fn transform_applies_to_typed_methods() {
-    let server = MockServer::builder()
-        .response_transform(Rewrite)
-        .anonymous_scopes(["*"])
-        .start()
-        .await
-        .expect("starts");
+    let server = transforming_mock().await;
     let created = reqwest::Client::new()
         .put(format!(
             "{}/api/worker-manager/v1/worker-pool/proj%2Ftyped",

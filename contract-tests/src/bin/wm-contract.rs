@@ -93,8 +93,11 @@ fn write_files(files: &[(&Option<PathBuf>, String)]) -> bool {
     ok
 }
 
-fn exit(ok: bool) -> ExitCode {
-    if ok {
+/// Prints the report, writes the files asked for, and gives the exit status: 0 when the run
+/// `passed` and every file was written, 1 otherwise.
+fn finish(text: &str, files: &[(&Option<PathBuf>, String)], passed: bool) -> ExitCode {
+    print!("{text}");
+    if write_files(files) && passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -112,12 +115,11 @@ fn run_client(args: &ClientArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    print!("{}", report.to_text());
-    let written = write_files(&[
+    let files = [
         (&args.json, report.to_json()),
         (&args.junit, report.to_junit()),
-    ]);
-    exit(report.passed() && written)
+    ];
+    finish(&report.to_text(), &files, report.passed())
 }
 
 fn run_diff(args: &DiffArgs) -> ExitCode {
@@ -133,9 +135,11 @@ fn run_diff(args: &DiffArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    print!("{}", report.to_text());
-    let written = write_files(&[(&args.json, report.to_json())]);
-    exit(report.agreed() && written)
+    finish(
+        &report.to_text(),
+        &[(&args.json, report.to_json())],
+        report.agreed(),
+    )
 }
 
 fn run_server(args: &ServerArgs) -> ExitCode {
@@ -145,10 +149,9 @@ fn run_server(args: &ServerArgs) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
-    print!("{}", report.to_text());
-    let written = write_files(&[
+    let files = [
         (&args.json, report.to_json()),
         (&args.junit, report.to_junit()),
-    ]);
-    exit(report.passed() && written)
+    ];
+    finish(&report.to_text(), &files, report.passed())
 }
