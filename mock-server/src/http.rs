@@ -98,34 +98,39 @@ impl futures_core::Stream for FailingBody {
     }
 }
 
+/// The fixed headers of every answer (the real service's CORS and security headers), built once.
+static FIXED_HEADERS: std::sync::LazyLock<[(HeaderName, HeaderValue); 8]> =
+    std::sync::LazyLock::new(|| {
+        let h = |k: &'static str, v: &'static str| {
+            (HeaderName::from_static(k), HeaderValue::from_static(v))
+        };
+        [
+            h("cache-control", "no-store no-cache must-revalidate"),
+            h("access-control-allow-origin", "*"),
+            h("access-control-max-age", "900"),
+            h(
+                "access-control-allow-methods",
+                "OPTIONS,GET,HEAD,POST,PUT,DELETE,TRACE,CONNECT",
+            ),
+            h("access-control-request-method", "*"),
+            h(
+                "access-control-allow-headers",
+                "X-Requested-With,Content-Type,Authorization,Accept,Origin,Cache-Control",
+            ),
+            h("x-content-type-options", "nosniff"),
+            h(
+                "content-security-policy",
+                "report-uri /__cspreport__;default-src 'none';frame-ancestors 'none';",
+            ),
+        ]
+    });
+
 fn standard_headers(headers: &mut HeaderMap, svc: &Service, trace_id: Option<&HeaderValue>) {
-    let set = |h: &mut HeaderMap, k: &'static str, v: &'static str| {
-        h.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
-    };
-    set(
-        headers,
-        "cache-control",
-        "no-store no-cache must-revalidate",
-    );
-    set(headers, "access-control-allow-origin", "*");
-    set(headers, "access-control-max-age", "900");
-    set(
-        headers,
-        "access-control-allow-methods",
-        "OPTIONS,GET,HEAD,POST,PUT,DELETE,TRACE,CONNECT",
-    );
-    set(headers, "access-control-request-method", "*");
-    set(
-        headers,
-        "access-control-allow-headers",
-        "X-Requested-With,Content-Type,Authorization,Accept,Origin,Cache-Control",
-    );
-    set(headers, "x-content-type-options", "nosniff");
-    set(
-        headers,
-        "content-security-policy",
-        "report-uri /__cspreport__;default-src 'none';frame-ancestors 'none';",
-    );
+    // Room for all of them at once: growing the map re-hashes what it holds.
+    headers.reserve(FIXED_HEADERS.len() + 2);
+    for (k, v) in FIXED_HEADERS.iter() {
+        headers.insert(k.clone(), v.clone());
+    }
     let fresh = || HeaderValue::from_bytes(&svc.ids.request_uuid()).ok();
     if let Some(v) = fresh() {
         headers.insert(HeaderName::from_static("x-for-request-id"), v);

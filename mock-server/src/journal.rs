@@ -50,11 +50,13 @@ impl JournalBody {
         }
     }
 
-    /// The note that replaces a body of `bytes` bytes: `{"truncated":true,"bytes":N}`.
+    /// The note that replaces a body of `bytes` bytes: `{"bytes":N,"truncated":true}` (the text
+    /// `serde_json` gives that object, written directly: one is made per request once the body
+    /// budget is spent).
     pub fn note(bytes: usize) -> JournalBody {
-        JournalBody(Some(Bytes::from(
-            json!({"truncated": true, "bytes": bytes}).to_string(),
-        )))
+        JournalBody(Some(Bytes::from(format!(
+            "{{\"bytes\":{bytes},\"truncated\":true}}"
+        ))))
     }
 
     /// The JSON text kept (`None`: no body).
@@ -307,6 +309,15 @@ impl Journal {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_note_is_the_json_of_its_object() {
+        for n in [0, 7, 123_456_789] {
+            let note = JournalBody::note(n);
+            let want = json!({"truncated": true, "bytes": n}).to_string();
+            assert_eq!(note.text(), Some(want.as_bytes()));
+        }
+    }
 
     #[test]
     fn secrets_are_redacted_and_bodies_bounded() {

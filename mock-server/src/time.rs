@@ -40,29 +40,73 @@ fn format_ms_bytes(ms: Millis) -> Option<[u8; 24]> {
         return None;
     }
     let days = ms.div_euclid(DAY);
-    let in_day = ms.rem_euclid(DAY);
-    let (y, m, d) = civil_from_days(days);
-    let (h, min, sec, milli) = (
-        in_day / HOUR,
-        in_day / MINUTE % 60,
-        in_day / SECOND % 60,
-        in_day % SECOND,
-    );
+    // In 0..DAY, so it fits in 32 bits (cheaper division than 64-bit).
+    let in_day = u32::try_from(ms.rem_euclid(DAY)).unwrap_or(0);
     let mut b = *b"0000-00-00T00:00:00.000Z";
-    let mut put = |at: usize, width: usize, mut v: i64| {
-        for i in (at..at + width).rev() {
-            b[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    };
-    put(0, 4, y);
-    put(5, 2, m);
-    put(8, 2, d);
-    put(11, 2, h);
-    put(14, 2, min);
-    put(17, 2, sec);
-    put(20, 3, milli);
+    b[..10].copy_from_slice(&date_text(days));
+    let (h, min, sec, milli) = (
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000,
+    );
+    b[11..13].copy_from_slice(two_digits(h));
+    b[14..16].copy_from_slice(two_digits(min));
+    b[17..19].copy_from_slice(two_digits(sec));
+    b[20] = b'0' + (milli / 100) as u8;
+    b[21..23].copy_from_slice(two_digits(milli % 100));
     Some(b)
+}
+
+/// The two ASCII digits of `v` (0..=99).
+fn two_digits(v: u32) -> &'static [u8] {
+    const DIGITS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let i = 2 * (v as usize % 100);
+    &DIGITS[i..i + 2]
+}
+
+thread_local! {
+    /// The last days formatted on this thread and their `YYYY-MM-DD`, by day number modulo 4:
+    /// the times of one answer (a page of workers has four per worker: created, expires and two
+    /// recent ones) fall on a few days.
+    static DATES: std::cell::Cell<[(i64, [u8; 10]); 4]> =
+        const { std::cell::Cell::new([(0, *b"1970-01-01"); 4]) };
+}
+
+/// `YYYY-MM-DD` of a day number (days since 1970-01-01), for years 0..=9999.
+fn date_text(days: i64) -> [u8; 10] {
+    let slot = days.rem_euclid(4) as usize;
+    let mut dates = DATES.get();
+    if dates[slot].0 == days {
+        return dates[slot].1;
+    }
+    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = (
+        u32::try_from(y).unwrap_or(0),
+        u32::try_from(m).unwrap_or(0),
+        u32::try_from(d).unwrap_or(0),
+    );
+    let mut b = *b"0000-00-00";
+    b[..2].copy_from_slice(two_digits(y / 100));
+    b[2..4].copy_from_slice(two_digits(y % 100));
+    b[5..7].copy_from_slice(two_digits(m));
+    b[8..10].copy_from_slice(two_digits(d));
+    dates[slot] = (days, b);
+    DATES.set(dates);
+    b
+}
+
+/// Appends the [`format_ms`] text of `ms` (no quotes) to `out`, without allocating for years
+/// 0..=9999.
+pub fn write_ms(out: &mut Vec<u8>, ms: Millis) {
+    match format_ms_bytes(ms) {
+        Some(b) => out.extend_from_slice(&b),
+        None => out.extend_from_slice(format_ms_chrono(ms).as_bytes()),
+    }
 }
 
 /// A time that serializes as [`format_ms`] text without allocating (typed renders).
@@ -176,6 +220,20 @@ mod tests {
         #[test]
         fn hand_formatting_equals_chrono(ms in -63_000_000_000_000i64..254_000_000_000_000) {
             proptest::prop_assert_eq!(format_ms(ms), format_ms_chrono(ms));
+        }
+
+        /// Runs of times on a few neighbouring days (where the last day's date text is reused)
+        /// format as chrono does, whatever the order.
+        #[test]
+        fn neighbouring_days_format_like_chrono(
+            base in 0i64..253_000_000_000_000,
+            offsets in proptest::collection::vec(-2 * DAY..2 * DAY, 1..40),
+        ) {
+            for o in offsets {
+                let mut out = Vec::new();
+                write_ms(&mut out, base + o);
+                proptest::prop_assert_eq!(out, format_ms_chrono(base + o).into_bytes());
+            }
         }
 
         /// A [`Timestamp`] serializes as the formatted text.

@@ -9,12 +9,15 @@
 //! values are percent-decoded afterwards, so `%2F` inside one segment becomes a `/` in the value.
 //! A single trailing slash is tolerated, and a splat is greedy (it keeps a trailing slash), exactly
 //! like the real router.
+//!
+//! Matching compares path segments directly (no regular expression: it runs on every request, and
+//! a regex capture cost more than the rest of routing). The tests keep the regular expression the
+//! router's rules translate to as an oracle and check the two agree on generated paths.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use regex::Regex;
 
 use crate::catalog::Entry;
 
@@ -44,7 +47,8 @@ pub struct RoutePattern {
     pub source: String,
     /// The parsed segments.
     pub segments: Vec<Segment>,
-    regex: Regex,
+    /// Where the splat segment is, if there is one (at most one per pattern).
+    splat: Option<usize>,
 }
 
 /// Why a route pattern could not be compiled.
@@ -109,16 +113,12 @@ impl RoutePattern {
             .strip_prefix('/')
             .ok_or_else(|| err("must start with `/`"))?;
         let mut segments = Vec::new();
-        let mut regex = String::from("^");
-        let parts: Vec<&str> = rest.split('/').collect();
-        for part in &parts {
-            regex.push('/');
+        for part in rest.split('/') {
             if let Some(inner) = part.strip_prefix("{*") {
                 let name = inner
                     .strip_suffix('}')
                     .filter(|n| !n.is_empty() && n.chars().all(is_name_char))
                     .ok_or_else(|| err("malformed splat segment"))?;
-                regex.push_str("(.*)");
                 segments.push(Segment::Splat {
                     name: name.to_string(),
                 });
@@ -128,24 +128,31 @@ impl RoutePattern {
                     return Err(err("parameter without a name"));
                 }
                 let suffix = inner[name.len()..].replace('\\', "");
-                regex.push_str("([^/]+?)");
-                regex.push_str(&regex::escape(&suffix));
+                if suffix.contains(['{', '}', '*']) {
+                    return Err(err("unexpected special character after a parameter"));
+                }
                 segments.push(Segment::Param { name, suffix });
             } else {
                 if part.contains([':', '{', '}', '*']) {
                     return Err(err("unexpected special character in a literal segment"));
                 }
-                regex.push_str(&regex::escape(part));
+                // `/` alone parses as one empty literal segment.
                 segments.push(Segment::Literal(part.to_string()));
             }
         }
-        // `/` alone parses as one empty literal; keep the regex `^/` + optional slash.
-        regex.push_str("/?$");
-        let regex = Regex::new(&regex).map_err(|e| err(&e.to_string()))?;
+        let mut splats = segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Segment::Splat { .. }))
+            .map(|(i, _)| i);
+        let splat = splats.next();
+        if splats.next().is_some() {
+            return Err(err("more than one splat segment"));
+        }
         Ok(RoutePattern {
             source: source.to_string(),
             segments,
-            regex,
+            splat,
         })
     }
 
@@ -186,16 +193,127 @@ impl RoutePattern {
     /// Matches a raw path. `Ok(None)`: no match. `Err(name)`: it matched but the value of
     /// parameter `name` is not a valid percent-encoding.
     pub fn match_path(&self, raw_path: &str) -> Result<Option<BTreeMap<String, String>>, String> {
-        let Some(caps) = self.regex.captures(raw_path) else {
+        let mut raw = Vec::new();
+        if !self.capture(raw_path, &mut raw) {
             return Ok(None);
-        };
+        }
         let mut params = BTreeMap::new();
-        for (i, name) in self.param_names().into_iter().enumerate() {
-            let raw = caps.get(i + 1).map_or("", |m| m.as_str());
-            let value = decode_component(raw).ok_or_else(|| name.to_string())?;
+        for (name, value) in raw {
+            let value = decode_component(value).ok_or_else(|| name.to_string())?;
             params.insert(name.to_string(), value);
         }
         Ok(Some(params))
+    }
+
+    /// Whether `raw_path` matches; if so `out` receives each parameter's raw (still encoded)
+    /// value, in pattern order.
+    fn capture<'p, 's>(&'s self, raw_path: &'p str, out: &mut Vec<(&'s str, &'p str)>) -> bool {
+        let Some(rest) = raw_path.strip_prefix('/') else {
+            return false;
+        };
+        // Most patterns differ in their first literal segment: a quick test before the rest.
+        if let Some(Segment::Literal(first)) = self.segments.first() {
+            let starts = rest.strip_prefix(first.as_str());
+            if !starts.is_some_and(|after| after.is_empty() || after.starts_with('/')) {
+                return false;
+            }
+        }
+        match self.splat {
+            None => {
+                // One optional trailing slash: the path as it is first, then without it.
+                self.capture_parts(&self.segments, rest, out)
+                    || rest.strip_suffix('/').is_some_and(|r| {
+                        out.clear();
+                        self.capture_parts(&self.segments, r, out)
+                    })
+            }
+            Some(at) => self.capture_with_splat(at, rest, out),
+        }
+    }
+
+    /// A pattern with a splat at segment `at`: the segments before it take one path segment each
+    /// from the left, those after it one each from the right, and the splat is what lies between
+    /// (greedy: a trailing slash stays in it unless segments follow it).
+    fn capture_with_splat<'p, 's>(
+        &'s self,
+        at: usize,
+        rest: &'p str,
+        out: &mut Vec<(&'s str, &'p str)>,
+    ) -> bool {
+        let (before, after) = (&self.segments[..at], &self.segments[at + 1..]);
+        let Segment::Splat { name } = &self.segments[at] else {
+            return false;
+        };
+        // `before.len()` segments, each followed by a slash, then the remainder.
+        let mut head_end = 0;
+        for _ in 0..before.len() {
+            match rest[head_end..].find('/') {
+                Some(i) => head_end += i + 1,
+                None => return false,
+            }
+        }
+        let head = rest[..head_end].strip_suffix('/').unwrap_or("");
+        if !before.is_empty() && !self.capture_parts(before, head, out) {
+            return false;
+        }
+        let remainder = &rest[head_end..];
+        if after.is_empty() {
+            out.push((name.as_str(), remainder));
+            return true;
+        }
+        let mark = out.len();
+        // The longest splat first: the tail ends at the very end, else before a trailing slash.
+        let ends = std::iter::once(remainder).chain(remainder.strip_suffix('/'));
+        for end in ends {
+            out.truncate(mark);
+            let mut tail_start = end.len();
+            let mut found = true;
+            for _ in 0..after.len() {
+                match end[..tail_start].rfind('/') {
+                    Some(i) => tail_start = i,
+                    None => {
+                        found = false;
+                        break;
+                    }
+                }
+            }
+            if !found {
+                continue;
+            }
+            out.push((name.as_str(), &end[..tail_start]));
+            if self.capture_parts(after, &end[tail_start + 1..], out) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Matches `segments` (no splat among them) against `text`, one path segment each.
+    fn capture_parts<'p, 's>(
+        &'s self,
+        segments: &'s [Segment],
+        text: &'p str,
+        out: &mut Vec<(&'s str, &'p str)>,
+    ) -> bool {
+        let mut parts = text.split('/');
+        for segment in segments {
+            let Some(part) = parts.next() else {
+                return false;
+            };
+            match segment {
+                Segment::Literal(l) => {
+                    if part != l {
+                        return false;
+                    }
+                }
+                Segment::Param { name, suffix } => match part.strip_suffix(suffix.as_str()) {
+                    Some(value) if !value.is_empty() => out.push((name.as_str(), value)),
+                    _ => return false,
+                },
+                Segment::Splat { .. } => return false,
+            }
+        }
+        parts.next().is_none()
     }
 
     /// Builds a raw path from parameter values, encoding them as the official clients do.
@@ -263,6 +381,7 @@ impl fmt::Display for RoutePattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn m(p: &str, path: &str) -> Option<BTreeMap<String, String>> {
         RoutePattern::parse(p).unwrap().match_path(path).unwrap()
@@ -331,10 +450,133 @@ mod tests {
         assert_eq!(p.build(&BTreeMap::new()), Err("workerPoolId".into()));
     }
 
+    /// The regular expression the router's rules translate to (what `path-to-regexp` builds):
+    /// the oracle the segment matcher is checked against.
+    fn oracle(p: &RoutePattern) -> regex::Regex {
+        let mut re = String::from("^");
+        for s in &p.segments {
+            re.push('/');
+            match s {
+                Segment::Literal(l) => re.push_str(&regex::escape(l)),
+                Segment::Param { suffix, .. } => {
+                    re.push_str("([^/]+?)");
+                    re.push_str(&regex::escape(suffix));
+                }
+                Segment::Splat { .. } => re.push_str("(.*)"),
+            }
+        }
+        re.push_str("/?$");
+        regex::Regex::new(&re).unwrap()
+    }
+
+    fn oracle_match(p: &RoutePattern, path: &str) -> Option<Vec<String>> {
+        let caps = oracle(p).captures(path)?;
+        Some(
+            (1..caps.len())
+                .map(|i| caps.get(i).map_or("", |m| m.as_str()).to_string())
+                .collect(),
+        )
+    }
+
+    fn segment_source() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => prop::sample::select(vec!["a", "b", "ab", "stats"]).prop_map(str::to_string),
+            2 => prop::sample::select(vec![":x", ":y\\:"]).prop_map(str::to_string),
+            1 => Just("{*s}".to_string()),
+        ]
+    }
+
+    fn pattern_source() -> impl Strategy<Value = String> {
+        prop::collection::vec(segment_source(), 1..5).prop_map(|parts| {
+            // At most one splat; later ones become literals.
+            let mut seen = false;
+            let parts: Vec<String> = parts
+                .into_iter()
+                .map(|p| {
+                    if p.starts_with("{*") {
+                        if seen {
+                            return "a".to_string();
+                        }
+                        seen = true;
+                    }
+                    p
+                })
+                .collect();
+            format!("/{}", parts.join("/"))
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        /// The segment matcher agrees with the regular expression on which paths match and on
+        /// every captured value.
+        #[test]
+        fn segment_matching_agrees_with_the_regex(
+            pattern in pattern_source(),
+            path in "/[ab:/s%]{0,14}",
+        ) {
+            let p = RoutePattern::parse(&pattern).unwrap();
+            let mut raw = Vec::new();
+            let got = p
+                .capture(&path, &mut raw)
+                .then(|| raw.iter().map(|(_, v)| v.to_string()).collect::<Vec<_>>());
+            prop_assert_eq!(got, oracle_match(&p, &path), "pattern {} path {}", pattern, path);
+        }
+
+        /// Paths built from a pattern's own parameters match it and give the values back.
+        #[test]
+        fn built_paths_match_back(
+            pattern in pattern_source(),
+            values in prop::collection::vec("[ab/:%]{1,4}", 4),
+        ) {
+            let p = RoutePattern::parse(&pattern).unwrap();
+            let params: BTreeMap<String, String> = p
+                .param_names()
+                .into_iter()
+                .zip(values)
+                .map(|(n, v)| (n.to_string(), v))
+                .collect();
+            let path = p.build(&params).unwrap();
+            let mut raw = Vec::new();
+            prop_assert!(p.capture(&path, &mut raw));
+            prop_assert_eq!(
+                oracle_match(&p, &path),
+                Some(raw.iter().map(|(_, v)| v.to_string()).collect::<Vec<_>>())
+            );
+        }
+    }
+
+    #[test]
+    fn root_and_colon_edge_cases_match_like_the_regex() {
+        for (pattern, paths) in [
+            ("/", vec!["/", "//", "/a", ""]),
+            (
+                "/workers/:x\\:",
+                vec!["/workers/a::", "/workers/:", "/workers/a:/", "/workers/a"],
+            ),
+            (
+                "/w/{*s}/stats",
+                vec!["/w//stats", "/w/stats", "/w/a/stats/stats/", "/w/a/stats//"],
+            ),
+            ("/w/{*s}/:x", vec!["/w/a/b/c", "/w/a/", "/w//", "/w/a/b/"]),
+        ] {
+            let p = RoutePattern::parse(pattern).unwrap();
+            for path in paths {
+                let mut raw = Vec::new();
+                let got = p
+                    .capture(path, &mut raw)
+                    .then(|| raw.iter().map(|(_, v)| v.to_string()).collect::<Vec<_>>());
+                assert_eq!(got, oracle_match(&p, path), "{pattern} on {path:?}");
+            }
+        }
+    }
+
     #[test]
     fn malformed_patterns_are_rejected() {
         assert!(RoutePattern::parse("no-slash").is_err());
         assert!(RoutePattern::parse("/a/:").is_err());
         assert!(RoutePattern::parse("/a/{*}").is_err());
+        assert!(RoutePattern::parse("/{*a}/{*b}").is_err());
     }
 }

@@ -335,11 +335,15 @@ fn with_anonymous(
     let mut all: Vec<String> = scopes.to_vec();
     all.push(ANONYMOUS_ROLE_SCOPE.to_string());
     all.extend(anonymous_scopes.iter().cloned());
-    let mut seen = HashSet::new();
-    clients
-        .expand_scopes(&all)
+    let expanded = clients.expand_scopes(&all);
+    let first: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(expanded.len());
+        expanded.iter().map(|s| seen.insert(s.as_str())).collect()
+    };
+    expanded
         .into_iter()
-        .filter(|s| seen.insert(s.clone()))
+        .zip(first)
+        .filter_map(|(s, first)| first.then_some(s))
         .collect()
 }
 

@@ -124,7 +124,13 @@ pub fn parse_authorization_header(header: &str) -> Result<HawkHeader, HeaderErro
     if header.is_empty() {
         return Err(HeaderError::NotHawk);
     }
-    if js::utf16_len(header) > MAX_HEADER_LENGTH {
+    // UTF-16 length as JavaScript counts it; an ASCII header's is its byte length.
+    let length = if header.is_ascii() {
+        header.len()
+    } else {
+        js::utf16_len(header)
+    };
+    if length > MAX_HEADER_LENGTH {
         return Err(HeaderError::TooLong);
     }
     let (scheme, attributes) = split_scheme(header).ok_or(HeaderError::InvalidSyntax)?;
@@ -154,55 +160,67 @@ fn split_scheme(header: &str) -> Option<(&str, &str)> {
         return None;
     }
     let rest = tail.trim_start_matches(js::is_whitespace);
-    if rest.contains(js::is_line_terminator) {
+    let has_line_break = if rest.is_ascii() {
+        rest.bytes().any(|b| b == b'\n' || b == b'\r')
+    } else {
+        rest.contains(js::is_line_terminator)
+    };
+    if has_line_break {
         return None;
     }
     Some((scheme, rest))
 }
 
 /// One `name="value"` pair found at some position, and where the text after it starts.
-struct Pair {
-    name: String,
-    value: String,
+struct Pair<'t> {
+    name: &'t str,
+    value: &'t str,
     end: usize,
 }
 
+/// The character of `text` that starts at byte `at`, if any.
+fn char_at(text: &str, at: usize) -> Option<char> {
+    text.get(at..).and_then(|t| t.chars().next())
+}
+
+/// `at` moved past the JavaScript whitespace that starts there.
+fn skip_whitespace(text: &str, mut at: usize) -> usize {
+    while let Some(c) = char_at(text, at).filter(|c| js::is_whitespace(*c)) {
+        at += c.len_utf8();
+    }
+    at
+}
+
 /// Tries to read `name="value"`, optional whitespace, then a comma (and whitespace) or the end,
-/// starting exactly at `start`.
-fn pair_at(chars: &[char], start: usize) -> Option<Pair> {
+/// starting exactly at byte `start` (a character boundary). The delimiters are ASCII, so the scan
+/// works on bytes; only whitespace, which may be wider, is read as characters.
+fn pair_at(text: &str, start: usize) -> Option<Pair<'_>> {
+    let bytes = text.as_bytes();
     let mut i = start;
-    while i < chars.len() && js::is_word(chars[i]) {
+    while i < bytes.len() && js::is_word(char::from(bytes[i])) {
         i += 1;
     }
-    if i == start || chars.get(i) != Some(&'=') || chars.get(i + 1) != Some(&'"') {
+    if i == start || bytes.get(i) != Some(&b'=') || bytes.get(i + 1) != Some(&b'"') {
         return None;
     }
-    let name: String = chars[start..i].iter().collect();
     let value_start = i + 2;
     let mut j = value_start;
-    while j < chars.len() && chars[j] != '"' && chars[j] != '\\' {
+    while j < bytes.len() && bytes[j] != b'"' && bytes[j] != b'\\' {
         j += 1;
     }
-    if chars.get(j) != Some(&'"') {
+    if bytes.get(j) != Some(&b'"') {
         return None;
     }
-    let value: String = chars[value_start..j].iter().collect();
-    let mut k = j + 1;
-    while k < chars.len() && js::is_whitespace(chars[k]) {
-        k += 1;
-    }
-    if k < chars.len() {
-        if chars[k] != ',' {
+    let mut k = skip_whitespace(text, j + 1);
+    if k < bytes.len() {
+        if bytes[k] != b',' {
             return None;
         }
-        k += 1;
-        while k < chars.len() && js::is_whitespace(chars[k]) {
-            k += 1;
-        }
+        k = skip_whitespace(text, k + 1);
     }
     Some(Pair {
-        name,
-        value,
+        name: &text[start..i],
+        value: &text[value_start..j],
         end: k,
     })
 }
@@ -210,27 +228,26 @@ fn pair_at(chars: &[char], start: usize) -> Option<Pair> {
 /// Scans the attribute text for pairs anywhere in it (like a global regular-expression replace):
 /// any character not inside a pair makes the header malformed.
 fn parse_attributes(text: &str) -> Result<HawkHeader, HeaderError> {
-    let chars: Vec<char> = text.chars().collect();
     let mut header = HawkHeader::default();
     let mut problem: Option<HeaderError> = None;
     let mut leftover = false;
     let mut pos = 0;
-    while pos < chars.len() {
-        let Some(pair) = pair_at(&chars, pos) else {
+    while let Some(c) = char_at(text, pos) {
+        let Some(pair) = pair_at(text, pos) else {
             leftover = true;
-            pos += 1;
+            pos += c.len_utf8();
             continue;
         };
         pos = pair.end;
-        if !ATTRIBUTE_NAMES.contains(&pair.name.as_str()) {
-            problem = Some(HeaderError::UnknownAttribute(pair.name));
-        } else if !is_valid_attribute_value(&pair.value) {
-            problem = Some(HeaderError::BadAttributeValue(pair.name));
-        } else if let Some(slot) = header.slot(&pair.name) {
+        if !ATTRIBUTE_NAMES.contains(&pair.name) {
+            problem = Some(HeaderError::UnknownAttribute(pair.name.to_string()));
+        } else if !is_valid_attribute_value(pair.value) {
+            problem = Some(HeaderError::BadAttributeValue(pair.name.to_string()));
+        } else if let Some(slot) = header.slot(pair.name) {
             if slot.is_some() {
-                problem = Some(HeaderError::DuplicateAttribute(pair.name));
+                problem = Some(HeaderError::DuplicateAttribute(pair.name.to_string()));
             } else {
-                *slot = Some(pair.value);
+                *slot = Some(pair.value.to_string());
             }
         }
     }
@@ -244,11 +261,27 @@ fn parse_attributes(text: &str) -> Result<HawkHeader, HeaderError> {
 /// Whether an attribute value is non-empty and uses only space, ASCII letters and digits, and
 /// ``! # $ % & ' ( ) * + , - . / : ; < = > ? @ [ ] ^ _ ` { | } ~``.
 pub fn is_valid_attribute_value(value: &str) -> bool {
-    !value.is_empty()
-        && value.chars().all(|c| {
-            c == ' ' || c.is_ascii_alphanumeric() || "!#$%&'()*+,-./:;<=>?@[]^_`{|}~".contains(c)
-        })
+    !value.is_empty() && value.bytes().all(|b| ATTRIBUTE_VALUE_BYTES[usize::from(b)])
 }
+
+/// Which bytes an attribute value may hold (see [`is_valid_attribute_value`]), as a table: the
+/// check runs on every byte of every signed request.
+static ATTRIBUTE_VALUE_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = c == b' ' || c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b"!#$%&'()*+,-./:;<=>?@[]^_`{|}~";
+    let mut i = 0;
+    while i < extra.len() {
+        table[extra[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// Which of the two normalized-string types a MAC is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,22 +322,43 @@ pub struct MacInput<'a> {
 /// The normalized string the MAC covers: nine lines each ending in `\n` (type, ts, nonce,
 /// METHOD, resource, host, port, hash, ext), plus `app` and `dlg` lines when `app` is present.
 pub fn normalized_string(input: &MacInput<'_>) -> String {
+    use std::fmt::Write as _;
     let kind = match input.kind {
         MacKind::Header => "header",
         MacKind::Bewit => "bewit",
     };
-    let mut out = format!(
-        "hawk.1.{kind}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n",
-        input.ts,
-        input.nonce,
-        input.method.to_uppercase(),
-        resource_path(input.resource),
-        input.host.to_lowercase(),
-        input.port,
-        input.hash.unwrap_or(""),
+    let resource = resource_path(input.resource);
+    let mut out = String::with_capacity(
+        64 + input.ts.len() + input.nonce.len() + resource.len() + input.host.len(),
     );
+    for line in ["hawk.1.", kind, "\n", input.ts, "\n", input.nonce, "\n"] {
+        out.push_str(line);
+    }
+    // Upper- and lower-casing allocate only when there is something to change.
+    if input.method.bytes().any(|b| !b.is_ascii_uppercase()) {
+        out.push_str(&input.method.to_uppercase());
+    } else {
+        out.push_str(input.method);
+    }
+    out.push('\n');
+    out.push_str(&resource);
+    out.push('\n');
+    if input
+        .host
+        .bytes()
+        .any(|b| !b.is_ascii_lowercase() && !b".-:0123456789".contains(&b))
+    {
+        out.push_str(&input.host.to_lowercase());
+    } else {
+        out.push_str(input.host);
+    }
+    let _ = write!(out, "\n{}\n{}\n", input.port, input.hash.unwrap_or(""));
     if let Some(ext) = input.ext.filter(|e| !e.is_empty()) {
-        out.push_str(&ext.replace('\\', "\\\\").replace('\n', "\\n"));
+        if ext.contains(['\\', '\n']) {
+            out.push_str(&ext.replace('\\', "\\\\").replace('\n', "\\n"));
+        } else {
+            out.push_str(ext);
+        }
     }
     out.push('\n');
     if let Some(app) = input.app.filter(|a| !a.is_empty()) {
@@ -570,6 +624,173 @@ mod tests {
         assert!(constant_time_eq("abc", "abc"));
         assert!(!constant_time_eq("abc", "abd"));
         assert!(!constant_time_eq("abc", "ab"));
+    }
+
+    /// The parser as first written, on a `Vec<char>` (the oracle of the byte-scanning one).
+    struct CharPair {
+        name: String,
+        value: String,
+        end: usize,
+    }
+
+    /// Tries to read `name="value"`, optional whitespace, then a comma (and whitespace) or the end,
+    /// starting exactly at `start`.
+    fn char_pair_at(chars: &[char], start: usize) -> Option<CharPair> {
+        let mut i = start;
+        while i < chars.len() && js::is_word(chars[i]) {
+            i += 1;
+        }
+        if i == start || chars.get(i) != Some(&'=') || chars.get(i + 1) != Some(&'"') {
+            return None;
+        }
+        let name: String = chars[start..i].iter().collect();
+        let value_start = i + 2;
+        let mut j = value_start;
+        while j < chars.len() && chars[j] != '"' && chars[j] != '\\' {
+            j += 1;
+        }
+        if chars.get(j) != Some(&'"') {
+            return None;
+        }
+        let value: String = chars[value_start..j].iter().collect();
+        let mut k = j + 1;
+        while k < chars.len() && js::is_whitespace(chars[k]) {
+            k += 1;
+        }
+        if k < chars.len() {
+            if chars[k] != ',' {
+                return None;
+            }
+            k += 1;
+            while k < chars.len() && js::is_whitespace(chars[k]) {
+                k += 1;
+            }
+        }
+        Some(CharPair {
+            name,
+            value,
+            end: k,
+        })
+    }
+
+    /// Scans the attribute text for pairs anywhere in it (like a global regular-expression replace):
+    /// any character not inside a pair makes the header malformed.
+    fn char_parse_attributes(text: &str) -> Result<HawkHeader, HeaderError> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut header = HawkHeader::default();
+        let mut problem: Option<HeaderError> = None;
+        let mut leftover = false;
+        let mut pos = 0;
+        while pos < chars.len() {
+            let Some(pair) = char_pair_at(&chars, pos) else {
+                leftover = true;
+                pos += 1;
+                continue;
+            };
+            pos = pair.end;
+            if !ATTRIBUTE_NAMES.contains(&pair.name.as_str()) {
+                problem = Some(HeaderError::UnknownAttribute(pair.name));
+            } else if !is_valid_attribute_value(&pair.value) {
+                problem = Some(HeaderError::BadAttributeValue(pair.name));
+            } else if let Some(slot) = header.slot(&pair.name) {
+                if slot.is_some() {
+                    problem = Some(HeaderError::DuplicateAttribute(pair.name));
+                } else {
+                    *slot = Some(pair.value);
+                }
+            }
+        }
+        match problem {
+            Some(p) => Err(p),
+            None if leftover => Err(HeaderError::BadFormat),
+            None => Ok(header),
+        }
+    }
+
+    /// The normalized string as first written, with `format!` (the oracle of the faster one).
+    fn normalized_reference(input: &MacInput<'_>) -> String {
+        let kind = match input.kind {
+            MacKind::Header => "header",
+            MacKind::Bewit => "bewit",
+        };
+        let mut out = format!(
+            "hawk.1.{kind}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n",
+            input.ts,
+            input.nonce,
+            input.method.to_uppercase(),
+            resource_path(input.resource),
+            input.host.to_lowercase(),
+            input.port,
+            input.hash.unwrap_or(""),
+        );
+        if let Some(ext) = input.ext.filter(|e| !e.is_empty()) {
+            out.push_str(&ext.replace('\\', "\\\\").replace('\n', "\\n"));
+        }
+        out.push('\n');
+        if let Some(app) = input.app.filter(|a| !a.is_empty()) {
+            out.push_str(app);
+            out.push('\n');
+            out.push_str(input.dlg.unwrap_or(""));
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn attribute_value_characters_are_the_servers_set() {
+        let allowed = |c: char| {
+            c == ' ' || c.is_ascii_alphanumeric() || "!#$%&'()*+,-./:;<=>?@[]^_`{|}~".contains(c)
+        };
+        for c in (0u32..0x400).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            assert_eq!(is_valid_attribute_value(&text), allowed(c), "{c:?}");
+        }
+        assert!(!is_valid_attribute_value(""));
+    }
+
+    proptest! {
+        /// The normalized string is the same as the `format!`-built one for any method, host,
+        /// ext and app, ASCII or not.
+        #[test]
+        fn normalized_string_matches_the_reference(
+            method in "[a-zA-Zé]{1,7}",
+            host in "[a-zA-Z0-9.:ÄÉ-]{1,20}",
+            ext in proptest::option::of("[a-z\\\\\n\\\\ ]{0,12}"),
+            app in proptest::option::of("[a-z]{0,5}"),
+            bewit in any::<bool>(),
+        ) {
+            let input = MacInput {
+                kind: if bewit { MacKind::Bewit } else { MacKind::Header },
+                ts: "1353832234",
+                nonce: "j4h3g2",
+                method: &method,
+                resource: "http://example.com:8000/resource/1?b=1&a=2",
+                host: &host,
+                port: 8000,
+                hash: Some("abc="),
+                ext: ext.as_deref(),
+                app: app.as_deref(),
+                dlg: Some("d"),
+            };
+            prop_assert_eq!(normalized_string(&input), normalized_reference(&input));
+        }
+    }
+
+    proptest! {
+        /// The byte-scanning attribute parser gives what the character-based one gave, including
+        /// on non-ASCII text and JavaScript whitespace such as U+00A0.
+        #[test]
+        fn attribute_parser_matches_the_char_based_one(
+            s in "[ ,=\"a-z\\\\\t\u{a0}\u{2028}é0-9]{0,60}",
+            t in ".{0,40}",
+        ) {
+            for text in [s.clone(), t.clone(), format!("id=\"{t}\", {s}")] {
+                prop_assert_eq!(
+                    format!("{:?}", parse_attributes(&text)),
+                    format!("{:?}", char_parse_attributes(&text))
+                );
+            }
+        }
     }
 
     proptest! {

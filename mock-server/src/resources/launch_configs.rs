@@ -128,7 +128,7 @@ pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let id = call.param("workerPoolId");
     let req = call.page_request()?;
     let include_archived = call.query("includeArchived") == Some("true");
-    let store = svc.store();
+    let store = svc.store_read();
     if store.pool(id).is_none() {
         return Err(ApiError::not_found("Worker pool does not exist"));
     }

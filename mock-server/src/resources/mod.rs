@@ -8,6 +8,7 @@
 pub mod launch_configs;
 pub mod meta;
 pub mod pool_errors;
+pub mod pretty;
 pub mod providers;
 pub mod queue_view;
 pub mod registration;
@@ -39,10 +40,21 @@ pub struct Rendered(pub Bytes);
 impl Rendered {
     /// Serializes a typed view.
     pub fn of(view: &impl serde::Serialize) -> Result<Rendered, ApiError> {
-        let mut out = Vec::with_capacity(4096);
+        Rendered::sized(view, 1024)
+    }
+
+    /// Serializes a typed view whose text is expected to take about `size_hint` bytes. The
+    /// answer's bytes are kept by the request journal, so the buffer is trimmed when more than an
+    /// eighth of it would be left unused (a page of 100 workers, 36 KiB, would otherwise keep the
+    /// 64 KiB its doubling buffer reached).
+    pub fn sized(view: &impl serde::Serialize, size_hint: usize) -> Result<Rendered, ApiError> {
+        let mut out = Vec::with_capacity(size_hint);
         serde_json::to_writer_pretty(&mut out, view)
-            .map(|()| Rendered(Bytes::from(out)))
-            .map_err(|e| ApiError::new(ErrorCode::InternalServerError, e.to_string()))
+            .map_err(|e| ApiError::new(ErrorCode::InternalServerError, e.to_string()))?;
+        if out.capacity() - out.len() > out.len() / 8 {
+            out.shrink_to_fit();
+        }
+        Ok(Rendered(Bytes::from(out)))
     }
 
     /// The answer as a JSON value (parsed back from the text).

@@ -76,7 +76,7 @@ pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let req = call.page_request()?;
     let error_id = call.query("errorId");
     let lc = call.query("launchConfigId");
-    let store = svc.store();
+    let store = svc.store_read();
     let empty: BTreeMap<Recency, PoolError> = BTreeMap::new();
     let all = store.pool_errors(pool_id).unwrap_or(&empty);
     let page = req.page(
@@ -102,7 +102,7 @@ pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 pub fn stats(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let pool_id = call.query("workerPoolId").filter(|p| !p.is_empty());
     call.authorize(&[("workerPoolId", pool_id.unwrap_or("*"))])?;
-    let store = svc.store();
+    let store = svc.store_read();
     if let Some(p) = pool_id {
         if store.pool(p).is_none() {
             return Err(ApiError::not_found("Worker pool does not exist"));

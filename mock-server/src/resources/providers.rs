@@ -20,7 +20,7 @@ pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     };
     let offset = parse(call.query("continuationToken"), 0);
     let limit = parse(call.query("limit"), DEFAULT_LIMIT);
-    let store = svc.store();
+    let store = svc.store_read();
     let all = store.providers();
     let end = offset.saturating_add(limit).min(all.len());
     let page: Vec<Value> = all

@@ -83,7 +83,7 @@ pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let state = call.query("workerState");
     let lc = call.query("launchConfigId");
     let now = call.now;
-    let store = svc.store();
+    let store = svc.store_read();
     // All records of this pool: keys from (pool, "", "") up to, not including, (pool + NUL, ..),
     // since ids never contain NUL.
     let range = (
@@ -116,7 +116,7 @@ pub fn get(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let (wg, wi) = (call.param("workerGroup"), call.param("workerId"));
     let pool = format!("{prov}/{wt}");
     let now = call.now;
-    let store = svc.store();
+    let store = svc.store_read();
     let q = store
         .queue_workers()
         .get(&(pool.clone(), wg.to_string(), wi.to_string()))

@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::call::Call;
 use crate::error::ApiError;
 use crate::provider::{Provider, ProviderType, NULL_PROVIDER};
-use crate::resources::{launch_configs, Rendered};
+use crate::resources::{launch_configs, pretty, Rendered};
 use crate::service::Service;
 use crate::store::collation::PoolSortKey;
 use crate::store::model::{Counters, WorkerPool};
@@ -39,7 +40,7 @@ pub fn render(pool: &WorkerPool, counters: &Counters) -> Value {
 #[derive(Debug, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PoolView<'a> {
-    config: &'a Value,
+    config: &'a RawValue,
     created: Timestamp,
     current_capacity: u64,
     description: &'a str,
@@ -59,11 +60,12 @@ pub struct PoolView<'a> {
 }
 
 impl<'a> PoolView<'a> {
-    /// The view of a stored pool with the given counters.
-    pub fn of(pool: &'a WorkerPool, c: &Counters) -> PoolView<'a> {
+    /// The view of a stored pool with the given counters; `config` is the pool's config text
+    /// ([`Store::pool_config_text`]).
+    pub fn of(pool: &'a WorkerPool, config: &'a RawValue, c: &Counters) -> PoolView<'a> {
         // Counters hold [requested, running, stopping, stopped] (WorkerState::ALL order).
         PoolView {
-            config: &pool.config,
+            config,
             created: Timestamp(pool.created),
             current_capacity: c.current_capacity(),
             description: &pool.description,
@@ -81,6 +83,39 @@ impl<'a> PoolView<'a> {
             stopped_count: c.count[3],
             worker_pool_id: &pool.worker_pool_id,
         }
+    }
+}
+
+impl PoolView<'_> {
+    /// The pool as pretty JSON text, byte for byte what `serde_json::to_writer_pretty` gives for
+    /// it (written by [`pretty`]: this is every `workerPool` answer).
+    pub fn render(&self) -> Rendered {
+        // The members other than config take about 700 bytes.
+        let size = self.config.get().len() + self.description.len() + 768;
+        let mut out = Vec::with_capacity(size);
+        let mut o = pretty::Object::begin(&mut out, 1);
+        o.raw("config", self.config.get());
+        o.time("created", self.created.0);
+        o.u64("currentCapacity", self.current_capacity);
+        o.str("description", self.description);
+        o.bool("emailOnError", self.email_on_error);
+        o.time("lastModified", self.last_modified.0);
+        o.str("owner", self.owner);
+        o.str("providerId", self.provider_id);
+        o.u64("requestedCapacity", self.requested_capacity);
+        o.u64("requestedCount", self.requested_count);
+        o.u64("runningCapacity", self.running_capacity);
+        o.u64("runningCount", self.running_count);
+        o.u64("stoppedCapacity", self.stopped_capacity);
+        o.u64("stoppedCount", self.stopped_count);
+        o.u64("stoppingCapacity", self.stopping_capacity);
+        o.u64("stoppingCount", self.stopping_count);
+        o.str("workerPoolId", self.worker_pool_id);
+        o.end();
+        if out.capacity() - out.len() > out.len() / 8 {
+            out.shrink_to_fit();
+        }
+        Rendered(out.into())
     }
 }
 
@@ -292,11 +327,15 @@ pub fn delete(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 /// `workerPool`: the pool with real counters.
 pub fn get(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiError> {
     let id = call.param("workerPoolId");
-    let store = svc.store();
+    let store = svc.store_read();
     let pool = store
         .pool(id)
         .ok_or_else(|| ApiError::not_found("Worker pool does not exist"))?;
-    Rendered::of(&PoolView::of(pool, &store.pool_counters(id)))
+    let counters = store.pool_counters(id);
+    match store.pool_config_text(id) {
+        Some(config) => Ok(PoolView::of(pool, config, &counters).render()),
+        None => Rendered::of(&render(pool, &counters)),
+    }
 }
 
 fn pool_page<'s>(
@@ -317,7 +356,7 @@ fn pool_page<'s>(
 
 /// `listWorkerPools`: pools in id order; counters are zero, as in the current service.
 pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
-    let store = svc.store();
+    let store = svc.store_read();
     let (items, next) = pool_page(&store, call, 'p')?;
     let zero = Counters::default();
     Ok(list_body(
@@ -329,7 +368,7 @@ pub fn list(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 
 /// `listWorkerPoolsStats`: the counters of every pool, in id order.
 pub fn list_stats(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
-    let store = svc.store();
+    let store = svc.store_read();
     let (items, next) = pool_page(&store, call, 's')?;
     let stats: Vec<Value> = items
         .iter()
@@ -346,7 +385,7 @@ pub fn list_stats(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 /// last); a pool without workers gives one all-zero `unknown` entry.
 pub fn stats(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let id = call.param("workerPoolId");
-    let store = svc.store();
+    let store = svc.store_read();
     if store.pool(id).is_none() {
         return Err(ApiError::not_found("Worker pool does not exist"));
     }
@@ -407,7 +446,12 @@ mod view_tests {
                 provider_data: json!({}),
             };
             let c = Counters { count: counts, capacity: capacities };
-            let typed = Rendered::of(&PoolView::of(&pool, &c)).unwrap();
+            let mut store = Store::default();
+            store.put_pool(pool.clone());
+            let text = store.pool_config_text("proj/linux").unwrap();
+            let view = PoolView::of(&pool, text, &c);
+            let typed = Rendered::of(&view).unwrap();
+            prop_assert_eq!(&view.render(), &typed, "hand-written and serde texts differ");
             let pretty = serde_json::to_string_pretty(&render(&pool, &c)).unwrap();
             prop_assert_eq!(std::str::from_utf8(&typed.0).unwrap(), pretty.as_str());
             let entry = worker_manager_schemas::Catalog::embedded()

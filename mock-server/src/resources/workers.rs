@@ -15,7 +15,7 @@ use subtle::ConstantTimeEq;
 use crate::call::Call;
 use crate::error::ApiError;
 use crate::provider::{Provider, ProviderType};
-use crate::resources::Rendered;
+use crate::resources::{pretty, Rendered};
 use crate::service::Service;
 use crate::store::model::{ProviderData, Recency, Worker, WorkerKey, WorkerPool, WorkerState};
 use crate::store::paging::{parse_recency, recency_cursor};
@@ -71,6 +71,49 @@ struct WorkerPageView<'a> {
     workers: Vec<WorkerView<'a>>,
 }
 
+impl WorkerView<'_> {
+    /// Writes the worker as a pretty-printed object whose members sit `depth` levels deep (what
+    /// the `Serialize` derive gives, written by [`pretty`]).
+    fn write(&self, out: &mut Vec<u8>, depth: usize) {
+        let mut o = pretty::Object::begin(out, depth);
+        o.u64("capacity", self.capacity);
+        o.time("created", self.created.0);
+        o.time("expires", self.expires.0);
+        o.time("lastChecked", self.last_checked.0);
+        o.time("lastModified", self.last_modified.0);
+        if let Some(lc) = self.launch_config_id {
+            o.str("launchConfigId", lc);
+        }
+        o.str("providerId", self.provider_id);
+        o.str("state", self.state);
+        o.str("workerGroup", self.worker_group);
+        o.str("workerId", self.worker_id);
+        o.str("workerPoolId", self.worker_pool_id);
+        o.end();
+    }
+}
+
+impl WorkerPageView<'_> {
+    /// The page as pretty JSON text, byte for byte what `serde_json::to_writer_pretty` gives for
+    /// it (a page of 100 is ~36 KiB; see [`pretty`] for why it is written by hand).
+    fn render(&self) -> Rendered {
+        // About 370 bytes per pretty-printed worker.
+        let mut out = Vec::with_capacity(128 + 384 * self.workers.len());
+        let mut o = pretty::Object::begin(&mut out, 1);
+        if let Some(t) = &self.continuation_token {
+            o.str("continuationToken", t);
+        }
+        o.array("workers", &self.workers, |out, depth, w| {
+            w.write(out, depth)
+        });
+        o.end();
+        if out.capacity() - out.len() > out.len() / 8 {
+            out.shrink_to_fit();
+        }
+        Rendered(out.into())
+    }
+}
+
 /// Renders a worker as `worker-full` (never its secrets or provider data).
 pub fn render(w: &Worker) -> Value {
     let mut m = Map::new();
@@ -100,7 +143,7 @@ fn key(call: &Call<'_>) -> WorkerKey {
 
 /// `worker`: one worker (the pool need not exist).
 pub fn get(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
-    let store = svc.store();
+    let store = svc.store_read();
     store
         .worker(&key(call))
         .map(render)
@@ -304,7 +347,7 @@ pub fn remove(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 /// `shouldWorkerTerminate`: the (absent) scanner's decision; `{false, "none"}` unless a scenario
 /// or the library set one.
 pub fn should_terminate(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
-    let store = svc.store();
+    let store = svc.store_read();
     let w = store
         .worker(&key(call))
         .ok_or_else(|| ApiError::not_found("Worker not found"))?;
@@ -343,12 +386,12 @@ fn worker_page(
             .map(WorkerView::of)
             .collect(),
     };
-    Rendered::of(&view)
+    Ok(view.render())
 }
 
 /// `listWorkersForWorkerGroup`: newest first; no pool check.
 pub fn list_for_group(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiError> {
-    let store = svc.store();
+    let store = svc.store_read();
     let index = store.group_worker_index(call.param("workerPoolId"), call.param("workerGroup"));
     worker_page(&store, index, call, |_| true)
 }
@@ -357,7 +400,7 @@ pub fn list_for_group(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiErr
 /// `launchConfigId`; 404 if the pool does not exist.
 pub fn list_for_pool(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiError> {
     let pool_id = call.param("workerPoolId");
-    let store = svc.store();
+    let store = svc.store_read();
     if store.pool(pool_id).is_none() {
         return Err(ApiError::not_found("Worker Pool does not exist"));
     }
@@ -417,6 +460,7 @@ mod tests {
                 workers: workers.iter().map(WorkerView::of).collect(),
             };
             let typed = Rendered::of(&view).unwrap();
+            prop_assert_eq!(&view.render(), &typed, "hand-written and serde texts differ");
             let mut value = json!({"workers": workers.iter().map(render).collect::<Vec<_>>()});
             if let Some(t) = token {
                 value["continuationToken"] = t.into();

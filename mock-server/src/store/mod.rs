@@ -1,13 +1,14 @@
 //! The in-memory state of one mock worker-manager, with the indexes that keep every read cheap.
 //!
-//! Locking discipline: the whole [`Store`] sits behind one `std::sync::Mutex` in
-//! [`crate::service::Service`]. Every API call takes the lock once, reads or changes what it needs
-//! and releases it before any await; critical sections are short and never block on I/O. So every
-//! call is atomic: no reader sees a half-applied change.
+//! Locking discipline: the whole [`Store`] sits behind one `std::sync::RwLock` in
+//! [`crate::service::Service`]. Every API call takes the lock once (shared to only read, exclusive
+//! to change), does what it needs and releases it before any await; critical sections are short
+//! and never block on I/O. So every call is atomic: no reader sees a half-applied change.
 //!
 //! Invariants kept by the methods here (and only they change the maps):
 //! - every worker is in `workers` and in exactly one entry of `pool_workers` and `group_workers`;
-//! - `counters` equal what counting the workers would give, per pool and launch configuration.
+//! - `counters` equal what counting the workers would give, per pool and launch configuration;
+//! - `pool_config_texts` holds, for every pool and only for pools, the text of its `config`.
 //!
 //! [`snapshot`] copies the whole store (hidden fields included) for the state file and rebuilds it.
 
@@ -17,7 +18,14 @@ pub mod paging;
 pub mod snapshot;
 
 use std::collections::{BTreeMap, HashMap};
+
+/// The hash maps of the store: foldhash instead of SipHash. Every worker call and every listed
+/// worker hashes a three-string key; SipHash made those lookups a tenth of a page's CPU time
+/// (issue 9). The hasher is still seeded per process.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 use std::sync::Arc;
+
+use serde_json::value::RawValue;
 
 use crate::provider::{null_provider, Provider};
 use crate::time::Millis;
@@ -33,15 +41,19 @@ pub type LaunchConfigKey = Option<String>;
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     pools: BTreeMap<PoolSortKey, WorkerPool>,
+    /// Each pool's `config` as the pretty JSON text `workerPool` sends, kept with the pool by
+    /// [`Store::put_pool`] (the only way a pool changes): serializing a launch configuration on
+    /// every read was the largest part of a `workerPool` call (issue 9).
+    pool_config_texts: FastMap<Arc<str>, Box<RawValue>>,
     /// Boxed: a hash table keeps its slots inline and, right after it doubles, half of them are
     /// empty, so an inline ~330-byte worker cost up to ~700 bytes of table per worker (issue 9).
     /// Boxed, a slot is a key and a pointer.
-    workers: HashMap<WorkerKey, Box<Worker>>,
-    pool_workers: HashMap<Arc<str>, BTreeMap<Recency, WorkerKey>>,
-    group_workers: HashMap<(Arc<str>, Arc<str>), BTreeMap<Recency, WorkerKey>>,
-    counters: HashMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>>,
-    errors: HashMap<String, BTreeMap<Recency, PoolError>>,
-    launch_configs: HashMap<String, BTreeMap<String, LaunchConfig>>,
+    workers: FastMap<WorkerKey, Box<Worker>>,
+    pool_workers: FastMap<Arc<str>, BTreeMap<Recency, WorkerKey>>,
+    group_workers: FastMap<(Arc<str>, Arc<str>), BTreeMap<Recency, WorkerKey>>,
+    counters: FastMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>>,
+    errors: FastMap<String, BTreeMap<Recency, PoolError>>,
+    launch_configs: FastMap<String, BTreeMap<String, LaunchConfig>>,
     queue_workers: BTreeMap<(String, String, String), QueueWorker>,
     providers: Vec<Provider>,
     seq: u64,
@@ -103,13 +115,25 @@ impl Store {
 
     /// Inserts or replaces a pool.
     pub fn put_pool(&mut self, pool: WorkerPool) {
-        let key = PoolSortKey::new(pool.worker_pool_id.clone());
-        self.pools.insert(key, pool);
+        let id = pool.worker_pool_id.clone();
+        match config_text(&pool.config) {
+            Some(text) => self.pool_config_texts.insert(id.clone(), text),
+            None => self.pool_config_texts.remove(&id),
+        };
+        self.pools.insert(PoolSortKey::new(id), pool);
     }
 
     /// Removes a pool (the daily cleanup job's work; the API never does this).
     pub fn remove_pool(&mut self, id: &str) -> Option<WorkerPool> {
+        self.pool_config_texts.remove(id);
         self.pools.remove(&PoolSortKey::new(Arc::from(id)))
+    }
+
+    /// The `config` of pool `id` as pretty JSON text indented for a member of a top-level object
+    /// (every line after the first two spaces deeper than at the top), exactly as `serde_json`'s
+    /// pretty printer writes it there; `None` for an unknown pool.
+    pub fn pool_config_text(&self, id: &str) -> Option<&RawValue> {
+        self.pool_config_texts.get(id).map(|t| &**t)
     }
 
     /// All pools in list order.
@@ -318,8 +342,8 @@ impl Store {
     }
 
     /// Recounts everything from the workers: what the counters must equal (for invariant checks).
-    pub fn recount(&self) -> HashMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>> {
-        let mut out: HashMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>> = HashMap::new();
+    pub fn recount(&self) -> FastMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>> {
+        let mut out: FastMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>> = FastMap::default();
         for w in self.workers.values() {
             out.entry(w.worker_pool_id.clone())
                 .or_default()
@@ -353,8 +377,25 @@ impl Store {
                 return Err(format!("worker {:?} missing from its pool index", w.key()));
             }
         }
+        if self.pool_config_texts.len() != self.pools.len() {
+            return Err("a pool's config text is missing or left over".into());
+        }
+        for p in self.pools.values() {
+            let text = self.pool_config_text(&p.worker_pool_id).map(RawValue::get);
+            if text != config_text(&p.config).as_deref().map(RawValue::get) {
+                return Err(format!("the config text of {} is stale", p.worker_pool_id));
+            }
+        }
         Ok(())
     }
+}
+
+/// `config` pretty-printed as a member of a top-level object: the pretty printer's text with
+/// every line after the first indented one level (JSON text has no raw line breaks inside
+/// strings, so every `\n` is a line break).
+fn config_text(config: &serde_json::Value) -> Option<Box<RawValue>> {
+    let text = serde_json::to_string_pretty(config).ok()?;
+    RawValue::from_string(text.replace('\n', "\n  ")).ok()
 }
 
 #[cfg(test)]
