@@ -92,18 +92,28 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let provider_id = call.body_str("providerId");
     let now = call.now;
     let mut store = svc.store();
-    let pool = store.pool(&key.worker_pool_id).cloned().ok_or_else(|| {
-        ApiError::not_found(format!("Worker pool {} does not exist", key.worker_pool_id))
-    })?;
+    // What is needed of the pool, read without copying it (its config can be large).
+    let (pool_providers_ok, pool_timeout, pool_worker_config) = {
+        let pool = store.pool(&key.worker_pool_id).ok_or_else(|| {
+            ApiError::not_found(format!("Worker pool {} does not exist", key.worker_pool_id))
+        })?;
+        (
+            pool.provider_id == provider_id
+                || pool.previous_provider_ids.iter().any(|p| p == provider_id),
+            pool.config
+                .pointer("/lifecycle/reregistrationTimeout")
+                .and_then(Value::as_i64)
+                .unwrap_or(0),
+            pool.config.get("workerConfig").cloned(),
+        )
+    };
     let provider = call
         .provider(&store, provider_id)
         .ok_or_else(|| ApiError::not_found(format!("Provider {provider_id} does not exist")))?;
     if provider.setup_failed {
         return Err(ApiError::provider_setup_failed());
     }
-    if pool.provider_id != provider_id
-        && !pool.previous_provider_ids.iter().any(|p| p == provider_id)
-    {
+    if !pool_providers_ok {
         return Err(ApiError::input(format!(
             "Worker pool {} not associated with provider {provider_id}",
             key.worker_pool_id
@@ -134,11 +144,7 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     verify_proof(svc, kind, &worker, &call.body["workerIdentityProof"])?;
     let expires = match kind {
         ProviderType::Static => {
-            let secs = pool
-                .config
-                .pointer("/lifecycle/reregistrationTimeout")
-                .and_then(Value::as_i64)
-                .unwrap_or(0);
+            let secs = pool_timeout;
             if secs < 0 {
                 return Err(ApiError::new(
                     ErrorCode::InternalServerError,
@@ -165,7 +171,7 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         .credential_lifetime
         .map_or(expires, |life| now.saturating_add(life));
     let worker_config = match kind {
-        ProviderType::Static => pool.config.get("workerConfig").cloned(),
+        ProviderType::Static => pool_worker_config,
         _ => worker.provider_data.worker_config.clone(),
     }
     .unwrap_or_else(|| json!({}));
@@ -179,6 +185,8 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
             w.provider_data.terminate_after = Some(expires);
         }
     });
+    // Signing the certificate needs nothing from the store: other calls may go on meanwhile.
+    drop(store);
     let credentials = worker_credentials(svc.issuer(), &svc.ids, &worker, now, expires);
     Ok(json!({
         "expires": format_ms(expires),
@@ -230,6 +238,7 @@ pub fn reregister(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
             w.provider_data.terminate_after = Some(expires);
         }
     });
+    drop(store);
     let credentials = worker_credentials(svc.issuer(), &svc.ids, &worker, now, expires);
     Ok(json!({
         "expires": format_ms(expires),

@@ -192,11 +192,10 @@ fn static_secret(body: &Value) -> Option<&str> {
 }
 
 /// The pool named in the path, or createWorker/updateWorker's 404.
-fn pool_of(store: &Store, call: &Call<'_>) -> Result<WorkerPool, ApiError> {
+fn pool_of<'s>(store: &'s Store, call: &Call<'_>) -> Result<&'s WorkerPool, ApiError> {
     let id = call.param("workerPoolId");
     store
         .pool(id)
-        .cloned()
         .ok_or_else(|| ApiError::not_found(format!("Worker pool {id} does not exist")))
 }
 
@@ -208,14 +207,14 @@ pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     if expires < call.now {
         return Err(ApiError::input("worker.expires must be in the future"));
     }
-    let provider = pool_provider(call, &store, &pool)?;
+    let provider = pool_provider(call, &store, pool)?;
     let secret = match provider.provider_type {
         ProviderType::Static => Some(
             static_secret(call.body)
                 .ok_or_else(|| ApiError::input("no worker staticSecret provided"))?
                 .to_string(),
         ),
-        ProviderType::Testing if pool_flag(&pool, "allowCreateWorker") => None,
+        ProviderType::Testing if pool_flag(pool, "allowCreateWorker") => None,
         ProviderType::Testing => {
             return Err(ApiError::input(
                 "creating workers is not supported for testing provider",
@@ -261,7 +260,7 @@ pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 pub fn update(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let mut store = svc.store();
     let pool = pool_of(&store, call)?;
-    let provider = pool_provider(call, &store, &pool)?;
+    let provider = pool_provider(call, &store, pool)?;
     let key = key(call);
     if store.worker(&key).is_none() {
         return Err(ApiError::not_found(format!(
@@ -286,7 +285,7 @@ pub fn update(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
                 render(w)
             })
         }
-        ProviderType::Testing if pool_flag(&pool, "allowUpdateWorker") => {
+        ProviderType::Testing if pool_flag(pool, "allowUpdateWorker") => {
             store.update_worker(&key, |w| {
                 w.capacity = capacity;
                 render(w)
