@@ -43,18 +43,23 @@ impl Rendered {
         Rendered::sized(view, 1024)
     }
 
-    /// Serializes a typed view whose text is expected to take about `size_hint` bytes. The
-    /// answer's bytes are kept by the request journal, so the buffer is trimmed when more than an
-    /// eighth of it would be left unused (a page of 100 workers, 36 KiB, would otherwise keep the
-    /// 64 KiB its doubling buffer reached).
+    /// Serializes a typed view whose text is expected to take about `size_hint` bytes (see
+    /// [`Rendered::from_text`]: a page of 100 workers, 36 KiB, would otherwise keep the 64 KiB its
+    /// doubling buffer reached).
     pub fn sized(view: &impl serde::Serialize, size_hint: usize) -> Result<Rendered, ApiError> {
         let mut out = Vec::with_capacity(size_hint);
         serde_json::to_writer_pretty(&mut out, view)
             .map_err(|e| ApiError::new(ErrorCode::InternalServerError, e.to_string()))?;
-        if out.capacity() - out.len() > out.len() / 8 {
-            out.shrink_to_fit();
+        Ok(Rendered::from_text(out))
+    }
+
+    /// An answer from its text, trimming the buffer when more than an eighth of it is unused (the
+    /// journal keeps the whole allocation as long as it keeps the answer).
+    pub fn from_text(mut text: Vec<u8>) -> Rendered {
+        if text.capacity() - text.len() > text.len() / 8 {
+            text.shrink_to_fit();
         }
-        Ok(Rendered(Bytes::from(out)))
+        Rendered(Bytes::from(text))
     }
 
     /// The answer as a JSON value (parsed back from the text).

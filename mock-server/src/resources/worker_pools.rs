@@ -112,10 +112,7 @@ impl PoolView<'_> {
         o.u64("stoppingCount", self.stopping_count);
         o.str("workerPoolId", self.worker_pool_id);
         o.end();
-        if out.capacity() - out.len() > out.len() / 8 {
-            out.shrink_to_fit();
-        }
-        Rendered(out.into())
+        Rendered::from_text(out)
     }
 }
 

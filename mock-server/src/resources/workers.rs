@@ -107,10 +107,7 @@ impl WorkerPageView<'_> {
             w.write(out, depth)
         });
         o.end();
-        if out.capacity() - out.len() > out.len() / 8 {
-            out.shrink_to_fit();
-        }
-        Rendered(out.into())
+        Rendered::from_text(out)
     }
 }
 
