@@ -148,6 +148,62 @@ async fn offset_tokens_shift_like_upstream() {
     );
 }
 
+/// Offset tokens on a filtered worker list: every matching worker comes exactly once, newest
+/// first, whether the page is filtered or not (the pager skips and probes past pages).
+#[tokio::test]
+async fn offset_tokens_page_filtered_worker_lists() {
+    use worker_manager_mock::store::model::{Worker, WorkerState};
+    let api = Api::start().await;
+    api.create_pool("proj/st", "static", json!({})).await.ok();
+    let now = api.server.service().clock.now_ms();
+    {
+        let svc = api.server.service();
+        let mut store = svc.store();
+        for i in 0..7i64 {
+            let state = if i % 3 == 0 {
+                WorkerState::Stopped
+            } else {
+                WorkerState::Running
+            };
+            store.insert_worker(Worker::new(
+                "proj/st",
+                "g",
+                &format!("w{i}"),
+                "static",
+                state,
+                now - 10 * i,
+            ));
+        }
+    }
+    api.server.service().add_rules(&rules(
+        r#"[{"match": {"method": "listWorkersForWorkerPool"}, "action": {"type": "paging", "offsetTokens": true}}]"#,
+    ));
+    for (query, want) in [
+        ("state=running&limit=1", vec!["w1", "w2", "w4", "w5"]),
+        ("state=running&limit=3", vec!["w1", "w2", "w4", "w5"]),
+        ("limit=2", vec!["w0", "w1", "w2", "w3", "w4", "w5", "w6"]),
+        ("state=stopped&limit=2", vec!["w0", "w3", "w6"]),
+    ] {
+        let mut got = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..10 {
+            let path = match &token {
+                Some(t) => format!("/workers/proj%2Fst?{query}&continuationToken={t}"),
+                None => format!("/workers/proj%2Fst?{query}"),
+            };
+            let body = api.get(&path).await.ok().clone();
+            for w in body["workers"].as_array().unwrap() {
+                got.push(w["workerId"].as_str().unwrap().to_string());
+            }
+            match body["continuationToken"].as_str() {
+                Some(t) => token = Some(t.to_string()),
+                None => break,
+            }
+        }
+        assert_eq!(got, want, "query {query}");
+    }
+}
+
 /// A token used more often than allowed is refused with 400.
 #[tokio::test]
 async fn continuation_tokens_expire_after_n_uses() {

@@ -365,21 +365,32 @@ fn worker_page(
     let req = call.page_request()?;
     let empty = BTreeMap::new();
     let index = index.unwrap_or(&empty);
+    // Each worker is looked up once: the filter keeps what it found, and the page's keys (a
+    // subsequence of the accepted ones, in order: the pager may also accept keys it skips or
+    // probes past the page) are matched to it by identity.
+    let mut accepted: Vec<(*const WorkerKey, &Worker)> = Vec::new();
     let page = req.page(
         'w',
         index,
         (Bound::Unbounded, Bound::Unbounded),
         recency_cursor,
         parse_recency,
-        |k| store.worker(k).is_some_and(&keep),
+        |k| match store.worker(k) {
+            Some(w) if keep(w) => {
+                accepted.push((k, w));
+                true
+            }
+            _ => false,
+        },
     );
+    let mut found = accepted.into_iter();
     let view = WorkerPageView {
         continuation_token: page.next_token,
         workers: page
             .items
             .into_iter()
-            .filter_map(|k| store.worker(k))
-            .map(WorkerView::of)
+            .filter_map(|k| found.find(|(a, _)| std::ptr::eq(*a, k)))
+            .map(|(_, w)| WorkerView::of(w))
             .collect(),
     };
     Ok(view.render())
