@@ -383,29 +383,6 @@ async fn an_unreachable_side_cannot_start() {
 }
 
 #[tokio::test]
-#[ignore = "prints reports for a look"]
-async fn print_reports() {
-    let report = stateful_only(
-        vec![json!({"match": {"method": "listWorkerPoolErrors"},
-            "action": {"type": "paging", "emptyPage": true}})],
-        2,
-        8,
-    )
-    .await;
-    println!("{}", report.to_text());
-    let report = stateful_only(
-        vec![
-            json!({"match": {"method": "worker"}, "action": {"type": "error",
-            "status": 500, "code": "InternalServerError", "message": "boom"}}),
-        ],
-        1,
-        8,
-    )
-    .await;
-    println!("{}", report.to_text());
-}
-
-#[tokio::test]
 async fn an_ignored_limit_is_shrunk_to_the_operations_it_needs() {
     let report = stateful_only(
         vec![json!({"match": {"method": "listWorkersForWorkerPool"},
@@ -430,7 +407,7 @@ async fn an_ignored_limit_is_shrunk_to_the_operations_it_needs() {
 }
 
 #[tokio::test]
-#[ignore = "a longer soak: identical mocks, more cases and seeds"]
+#[ignore = "a longer soak (~2 min in debug): .ci/run runs it"]
 async fn identical_mocks_agree_soak() {
     let (a, b) = (mock().await, mock().await);
     for seed in 100..130 {

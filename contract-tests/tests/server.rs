@@ -368,11 +368,3 @@ async fn max_rps_spaces_the_requests_out() {
     // 151 requests (listProviders and 150 pings) at 100/s after a burst of 100: at least 0.5 s.
     assert!(started.elapsed() >= std::time::Duration::from_millis(500));
 }
-
-#[tokio::test]
-#[ignore = "prints a report for a look"]
-async fn print_a_report() {
-    let server = mock().await;
-    let report = run(&config(&server, 1)).await;
-    println!("{}", report.to_text());
-}

@@ -38,16 +38,10 @@ pub type TextHandler = fn(&Service, &Call<'_>) -> Result<Rendered, ApiError>;
 pub struct Rendered(pub Bytes);
 
 impl Rendered {
-    /// Serializes a typed view.
+    /// Serializes a typed view (through serde: the largest answers use the hand-written
+    /// [`pretty`] writer instead).
     pub fn of(view: &impl serde::Serialize) -> Result<Rendered, ApiError> {
-        Rendered::sized(view, 1024)
-    }
-
-    /// Serializes a typed view whose text is expected to take about `size_hint` bytes (see
-    /// [`Rendered::from_text`]: a page of 100 workers, 36 KiB, would otherwise keep the 64 KiB its
-    /// doubling buffer reached).
-    pub fn sized(view: &impl serde::Serialize, size_hint: usize) -> Result<Rendered, ApiError> {
-        let mut out = Vec::with_capacity(size_hint);
+        let mut out = Vec::with_capacity(1024);
         serde_json::to_writer_pretty(&mut out, view)
             .map_err(|e| ApiError::new(ErrorCode::InternalServerError, e.to_string()))?;
         Ok(Rendered::from_text(out))
