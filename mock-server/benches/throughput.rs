@@ -11,6 +11,7 @@
 //! | argument | environment | default (smoke) |
 //! |---|---|---|
 //! | `--duration SECS` | `WM_BENCH_DURATION` | 10 (1) seconds per load case |
+//! | `--rounds N` | `WM_BENCH_ROUNDS` | 5 (2) interleaved rounds: each round runs every load case for `duration / N` |
 //! | `--connections N` | `WM_BENCH_CONNECTIONS` | 64 keep-alive connections |
 //! | `--scale N` | `WM_BENCH_SCALE` | 1,000,000 (20,000) workers in the scale test |
 //! | `--client-threads N` | `WM_BENCH_CLIENT_THREADS` | nproc: tokio worker threads of the load generator |
@@ -26,6 +27,11 @@
 //! options (strict Hawk auth, journal on, response validation on) and a wm-mock for the scale
 //! test. The load generator (this process) opens one task per keep-alive connection and records
 //! every latency; Hawk signing happens before a request's clock starts.
+//!
+//! The load cases run in interleaved rounds (baseline, GET, list, register, writes, then again),
+//! each round a slice of the case's duration with its own warm-up, and each case's figures sum its
+//! slices. A shared VM's speed drifts by tens of percent over minutes; interleaving makes the
+//! baseline and the wm-mock cases see the same drift, so their ratio holds still.
 
 mod support;
 
@@ -87,6 +93,8 @@ struct Config {
     connections: usize,
     scale: usize,
     client_threads: usize,
+    /// Rounds the load cases are interleaved in (each case runs `duration / rounds` per round).
+    rounds: usize,
     startup_runs: usize,
     page_samples: usize,
     /// Only these parts (`baseline,get,list,register,writes,scale,startup`); `None`: all.
@@ -123,10 +131,14 @@ impl Config {
         let duration =
             num("--duration", "WM_BENCH_DURATION").unwrap_or(if smoke { 1.0 } else { 10.0 });
         let duration = Duration::from_secs_f64(duration.max(0.1));
+        let rounds = num("--rounds", "WM_BENCH_ROUNDS")
+            .map_or(if smoke { 2 } else { 5 }, |n| (n as usize).max(1));
+        let slice = duration / rounds as u32;
         Config {
             smoke,
             duration,
-            warmup: (duration / 10).clamp(Duration::from_millis(200), Duration::from_secs(1)),
+            warmup: (slice / 5).clamp(Duration::from_millis(100), Duration::from_millis(500)),
+            rounds,
             connections: num("--connections", "WM_BENCH_CONNECTIONS")
                 .map_or(64, |n| (n as usize).max(1)),
             scale: num("--scale", "WM_BENCH_SCALE")
@@ -181,23 +193,31 @@ fn server_threads() -> Option<usize> {
 
 /// The practical limit of the stack: axum on tokio (the workspace's versions, the same runtime
 /// flavour as `wm-mock`) answering `workerPool` with fixed bytes — no auth, no validation, no
-/// journal, no store.
+/// journal, no store. `WM_BENCH_BODY` is the body; `WM_BENCH_HEADERS` (optional, one
+/// `name: value` per line) the headers sent with it (else only `content-type`).
 async fn baseline_server() {
     let body = Bytes::from(std::env::var("WM_BENCH_BODY").expect("WM_BENCH_BODY"));
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    for line in std::env::var("WM_BENCH_HEADERS")
+        .unwrap_or_default()
+        .lines()
+    {
+        let (k, v) = line.split_once(": ").expect("name: value");
+        headers.insert(
+            axum::http::HeaderName::try_from(k).expect("header name"),
+            axum::http::HeaderValue::try_from(v).expect("header value"),
+        );
+    }
     let route = format!("{API}/worker-pool/{{workerPoolId}}");
     let app = axum::Router::new().route(
         &route,
         axum::routing::get(move || {
-            let body = body.clone();
-            async move {
-                (
-                    [(
-                        axum::http::header::CONTENT_TYPE,
-                        "application/json; charset=utf-8",
-                    )],
-                    body,
-                )
-            }
+            let (headers, body) = (headers.clone(), body.clone());
+            async move { (headers, body) }
         }),
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -418,38 +438,53 @@ struct Row {
     summary: Summary,
     errors: u64,
     first_error: Option<String>,
-    /// The server's VmRSS right after the case.
+    /// The server's VmRSS after the last round.
     rss_kib: u64,
 }
 
-fn load_case(
-    rt: &tokio::runtime::Runtime,
-    cfg: &Config,
-    (key, name): (&'static str, &'static str),
-    server: &ServerProcess,
-    workload: Workload,
-) -> Row {
-    eprintln!("  running: {name} ...");
-    let plan = LoadPlan {
-        connections: cfg.connections,
-        warmup: cfg.warmup,
-        duration: cfg.duration,
-        server_pid: Some(server.pid()),
-    };
-    let mut result = rt.block_on(run_load(server.addr(), &plan, workload));
-    Row {
-        key,
-        name,
-        summary: result.summary(),
-        errors: result.errors,
-        first_error: result.first_error.take(),
-        rss_kib: status_kib(&server.pid().to_string(), "VmRSS").unwrap_or(0),
-    }
+/// A load case: the server it loads and its workload in a given round.
+struct Case<'a> {
+    key: &'static str,
+    name: &'static str,
+    server: &'a ServerProcess,
+    workload: Box<dyn Fn(usize) -> Workload + 'a>,
 }
 
-/// createWorker then removeWorker of a fresh workerId each iteration; both signed (each path is
-/// new, so each needs its own Hawk MAC) before their clocks start.
-fn writes(signer: Arc<Signer>, expires: String) -> Workload {
+/// Runs the cases in `cfg.rounds` interleaved rounds and sums each case's slices.
+fn load_cases(rt: &tokio::runtime::Runtime, cfg: &Config, cases: &[Case<'_>]) -> Vec<Row> {
+    let mut totals: Vec<LoadResult> = cases.iter().map(|_| LoadResult::default()).collect();
+    let slice = cfg.duration / cfg.rounds as u32;
+    for round in 0..cfg.rounds {
+        for (case, total) in cases.iter().zip(totals.iter_mut()) {
+            eprintln!("  round {}/{}: {} ...", round + 1, cfg.rounds, case.name);
+            let plan = LoadPlan {
+                connections: cfg.connections,
+                warmup: cfg.warmup,
+                duration: slice,
+                server_pid: Some(case.server.pid()),
+            };
+            let workload = (case.workload)(round);
+            total.absorb(rt.block_on(run_load(case.server.addr(), &plan, workload)));
+        }
+    }
+    cases
+        .iter()
+        .zip(totals)
+        .map(|(case, mut result)| Row {
+            key: case.key,
+            name: case.name,
+            summary: result.summary(),
+            errors: result.errors,
+            first_error: result.first_error.take(),
+            rss_kib: status_kib(&case.server.pid().to_string(), "VmRSS").unwrap_or(0),
+        })
+        .collect()
+}
+
+/// createWorker then removeWorker of a fresh workerId each iteration (ids carry the round, so no
+/// round re-creates a removed worker); both signed (each path is new, so each needs its own Hawk
+/// MAC) before their clocks start.
+fn writes(signer: Arc<Signer>, expires: String, round: usize) -> Workload {
     let body = Bytes::from(
         json!({"expires": expires, "providerInfo": {"staticSecret": SECRET}}).to_string(),
     );
@@ -457,7 +492,7 @@ fn writes(signer: Arc<Signer>, expires: String) -> Workload {
     Arc::new(move |conn| {
         let (signer, body, hash) = (signer.clone(), body.clone(), hash.clone());
         Box::new(move |i, out| {
-            let path = format!("{API}/workers/{}/wg/w{conn}-{i}", enc(STATIC_POOL));
+            let path = format!("{API}/workers/{}/wg/w{round}-{conn}-{i}", enc(STATIC_POOL));
             let mut create = Prepared::new(Method::PUT, &path).json(body.clone());
             create.authorization = Some(signer.header("PUT", &path, Some(&hash)));
             let mut remove = Prepared::new(Method::DELETE, &path);
@@ -750,10 +785,11 @@ fn run(cfg: Config) {
         load_average()
     );
     println!(
-        "settings: {} s per case (+{} s warm-up), {} keep-alive HTTP/1.1 connections; load \
-         generator: {} tokio thread(s) in this process; each server in its own process (tokio \
-         multi-thread runtime, {} workers{})",
+        "settings: {} s per case in {} interleaved rounds (+{} s warm-up per round), {} \
+         keep-alive HTTP/1.1 connections; load generator: {} tokio thread(s) in this process; \
+         each server in its own process (tokio multi-thread runtime, {} workers{})",
         cfg.duration.as_secs_f64(),
+        cfg.rounds,
         cfg.warmup.as_secs_f64(),
         cfg.connections,
         cfg.client_threads,
@@ -808,7 +844,8 @@ fn run(cfg: Config) {
             mock.addr(),
         ));
         let get_pool = Prepared::new(Method::GET, &format!("{API}/worker-pool/{}", enc(AWS_POOL)));
-        let body = rt.block_on(call_ok(mock.addr(), &get_pool.clone().signed(&signer)));
+        let signed_get = get_pool.clone().signed(&signer);
+        let (pool_headers, body) = rt.block_on(call_ok_full(mock.addr(), &signed_get));
         let list = Prepared::new(
             Method::GET,
             &format!("{API}/workers/{}?limit=100", enc(LIST_POOL)),
@@ -825,46 +862,98 @@ fn run(cfg: Config) {
         res.list_body_bytes = list_body.len();
         res.rss_setup_kib = status_kib(&mock_pid, "VmRSS").unwrap_or(0);
 
-        if wants("baseline") {
+        // Two baselines: "baseline" gets the very request wm-mock gets (signed) and answers with
+        // the very bytes wm-mock answers with (its headers too, hyper's own `date` and
+        // `content-length` aside), so the difference is only what wm-mock does in between; "bare"
+        // gets the request unsigned and answers with the body and a content type only.
+        let baselines = wants("baseline").then(|| {
             let text = String::from_utf8_lossy(&body).into_owned();
-            let base = ServerProcess::spawn("baseline", &[("WM_BENCH_BODY", text)]);
-            let same = rt.block_on(call_ok(base.addr(), &get_pool));
-            assert_eq!(same, body, "the baseline answers with the same bytes");
+            let headers: String = pool_headers
+                .iter()
+                .filter(|(k, _)| !["date", "content-length", "content-type"].contains(&k.as_str()))
+                .map(|(k, v)| format!("{k}: {v}\n"))
+                .collect();
+            let wire = ServerProcess::spawn(
+                "baseline",
+                &[
+                    ("WM_BENCH_BODY", text.clone()),
+                    ("WM_BENCH_HEADERS", headers),
+                ],
+            );
+            let bare = ServerProcess::spawn("baseline", &[("WM_BENCH_BODY", text)]);
+            for server in [&wire, &bare] {
+                let same = rt.block_on(call_ok(server.addr(), &get_pool));
+                assert_eq!(same, body, "the baselines answer with the same bytes");
+            }
+            (wire, bare)
+        });
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock");
+        let expires = format_ms(now.as_millis() as Millis + DAY);
+        let mut cases = Vec::new();
+        if let Some((wire, bare)) = &baselines {
+            let w = repeat(get_pool.clone(), Some(signer.clone()));
+            cases.push(Case {
+                key: "baseline",
+                name: "baseline: axum, same bytes in/out",
+                server: wire,
+                workload: Box::new(move |_| w.clone()),
+            });
             let w = repeat(get_pool.clone(), None);
-            let name = ("baseline", "baseline: bare axum, same body");
-            res.rows.push(load_case(&rt, &cfg, name, &base, w));
-            base.stop();
+            cases.push(Case {
+                key: "bare",
+                name: "bare: axum, body only, unsigned",
+                server: bare,
+                workload: Box::new(move |_| w.clone()),
+            });
         }
         if wants("get") {
             let w = repeat(get_pool.clone(), Some(signer.clone()));
-            let name = ("get", "workerPool GET (Hawk)");
-            res.rows.push(load_case(&rt, &cfg, name, &mock, w));
+            cases.push(Case {
+                key: "get",
+                name: "workerPool GET (Hawk)",
+                server: &mock,
+                workload: Box::new(move |_| w.clone()),
+            });
         }
         if wants("list") {
             let w = repeat(list.clone(), Some(signer.clone()));
-            let name = ("list", "listWorkersForWorkerPool 100 (Hawk)");
-            res.rows.push(load_case(&rt, &cfg, name, &mock, w));
+            cases.push(Case {
+                key: "list",
+                name: "listWorkersForWorkerPool 100 (Hawk)",
+                server: &mock,
+                workload: Box::new(move |_| w.clone()),
+            });
         }
         if wants("register") {
-            let name = ("register", "registerWorker (static)");
-            res.rows
-                .push(load_case(&rt, &cfg, name, &mock, registrations()));
+            cases.push(Case {
+                key: "register",
+                name: "registerWorker (static)",
+                server: &mock,
+                workload: Box::new(|_| registrations()),
+            });
         }
         if wants("writes") {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("clock");
-            let expires = format_ms(now.as_millis() as Millis + DAY);
-            let name = ("writes", "createWorker+removeWorker (Hawk)");
-            res.rows.push(load_case(
-                &rt,
-                &cfg,
-                name,
-                &mock,
-                writes(signer.clone(), expires),
-            ));
+            let signer = signer.clone();
+            cases.push(Case {
+                key: "writes",
+                name: "createWorker+removeWorker (Hawk)",
+                server: &mock,
+                workload: Box::new(move |round| writes(signer.clone(), expires.clone(), round)),
+            });
         }
-        if res.rows.iter().any(|r| r.key != "baseline") {
+        res.rows = load_cases(&rt, &cfg, &cases);
+        drop(cases);
+        if let Some((wire, bare)) = baselines {
+            wire.stop();
+            bare.stop();
+        }
+        if res
+            .rows
+            .iter()
+            .any(|r| !["baseline", "bare"].contains(&r.key))
+        {
             res.rss_load_kib = status_kib(&mock_pid, "VmRSS");
             res.hwm_load_kib = status_kib(&mock_pid, "VmHWM");
         }
@@ -884,6 +973,12 @@ fn run(cfg: Config) {
 fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
     let base_rps = res.row("baseline").map(|r| r.summary.rps);
     let ratio = |rps: f64| base_rps.map(|b| rps / b);
+    let bare_rps = res.row("bare").map(|r| r.summary.rps);
+    let bare = |rps: f64| {
+        bare_rps.map_or(String::new(), |b| {
+            format!(" ({:.2}× the bare baseline)", rps / b)
+        })
+    };
     let mut targets: Vec<(String, bool)> = Vec::new();
     if !res.rows.is_empty() {
         println!();
@@ -936,8 +1031,9 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
             );
         }
         println!(
-            "  bodies: workerPool {} bytes (both servers send the same bytes; wm-mock adds its \
-             standard headers), list page of 100: {} bytes",
+            "  bodies: workerPool {} bytes (every server sends the same body; the baseline also \
+             wm-mock's headers and gets its signed request; ×base is against it), list page of \
+             100: {} bytes",
             res.pool_body_bytes, res.list_body_bytes
         );
         println!(
@@ -1001,17 +1097,27 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
     if let Some(r) = res.row("get") {
         if let Some(x) = ratio(r.summary.rps) {
             targets.push((
-                format!("authenticated GET ≥ 0.7× baseline: {x:.2}×"),
+                format!(
+                    "authenticated GET ≥ 0.7× baseline: {x:.2}×{}",
+                    bare(r.summary.rps)
+                ),
                 x >= 0.7,
             ));
         }
     }
     if let Some(r) = res.row("writes") {
         if let Some(x) = ratio(r.summary.rps) {
-            targets.push((format!("writes ≥ 0.4× baseline: {x:.2}×"), x >= 0.4));
+            targets.push((
+                format!("writes ≥ 0.4× baseline: {x:.2}×{}", bare(r.summary.rps)),
+                x >= 0.4,
+            ));
         }
     }
-    for r in res.rows.iter().filter(|r| r.key != "baseline") {
+    for r in res
+        .rows
+        .iter()
+        .filter(|r| !["baseline", "bare"].contains(&r.key))
+    {
         targets.push((
             format!(
                 "p99 < 5 ms at {} connections, {}: {} ms",

@@ -155,6 +155,16 @@ impl Connection {
 
     /// Sends a request and reads the whole response: `(status, body)`.
     pub async fn send(&mut self, p: &Prepared) -> Result<(u16, Bytes), String> {
+        self.send_full(p)
+            .await
+            .map(|(status, _, body)| (status, body))
+    }
+
+    /// [`Connection::send`], with the response's headers (names and values, in order).
+    pub async fn send_full(
+        &mut self,
+        p: &Prepared,
+    ) -> Result<(u16, Vec<(String, String)>, Bytes), String> {
         let mut req = Request::new(Full::new(p.body.clone()));
         *req.method_mut() = p.method.clone();
         *req.uri_mut() = p.uri.clone();
@@ -173,14 +183,30 @@ impl Connection {
             .await
             .map_err(|e| e.to_string())?;
         let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_string(), v)
+            })
+            .collect();
         let body = resp
             .into_body()
             .collect()
             .await
             .map_err(|e| e.to_string())?
             .to_bytes();
-        Ok((status, body))
+        Ok((status, headers, body))
     }
+}
+
+/// [`call_ok`], with the response's headers.
+pub async fn call_ok_full(addr: SocketAddr, p: &Prepared) -> (Vec<(String, String)>, Bytes) {
+    let mut conn = Connection::open(addr).await.expect("connect");
+    let (status, headers, body) = conn.send_full(p).await.expect("request");
+    assert_eq!(status, 200, "{} {}", p.method, p.uri);
+    (headers, body)
 }
 
 /// Sends one request on a fresh connection and expects a 200 (setup and checks, not load).
@@ -264,6 +290,37 @@ pub struct LoadResult {
     /// CPU time the whole machine was busy (all processes) and stolen by the hypervisor during
     /// the window (`/proc/stat`).
     pub machine_cpu: Option<MachineCpu>,
+}
+
+impl LoadResult {
+    /// Adds another window's outcome of the same case (the interleaved rounds of one run).
+    pub fn absorb(&mut self, other: LoadResult) {
+        let add = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+            (Some(a), Some(b)) => Some(a + b),
+            _ => None,
+        };
+        let first = self.window.is_zero();
+        self.ok += other.ok;
+        self.errors += other.errors;
+        self.first_error = self.first_error.take().or(other.first_error);
+        self.window += other.window;
+        self.latencies_ns.extend(other.latencies_ns);
+        if first {
+            self.server_cpu = other.server_cpu;
+            self.client_cpu = other.client_cpu;
+            self.machine_cpu = other.machine_cpu;
+        } else {
+            self.server_cpu = add(self.server_cpu, other.server_cpu);
+            self.client_cpu = add(self.client_cpu, other.client_cpu);
+            self.machine_cpu = match (self.machine_cpu, other.machine_cpu) {
+                (Some(a), Some(b)) => Some(MachineCpu {
+                    busy: a.busy + b.busy,
+                    steal: a.steal + b.steal,
+                }),
+                _ => None,
+            };
+        }
+    }
 }
 
 #[derive(Default)]
