@@ -2,8 +2,13 @@
 //! with the call's parameters and checking the caller's scopes against it, with the real service's
 //! 403 messages.
 
-use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock};
 
+use serde_json::Value;
+use worker_manager_schemas::{Catalog, Entry};
+
+use crate::auth::authenticate::with_anonymous;
 use crate::auth::scopes::ScopeExpr;
 use crate::auth::{ClientLookup, ClientRecord};
 use crate::call::Caller;
@@ -35,8 +40,73 @@ pub fn check(
     caller: &Caller,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<(), ApiError> {
-    let internal = |e: String| ApiError::new(ErrorCode::InternalServerError, e);
     let expr = ScopeExpr::from_json(template).map_err(|e| internal(e.to_string()))?;
+    check_expr(&expr, caller, lookup)
+}
+
+fn internal(message: String) -> ApiError {
+    ApiError::new(ErrorCode::InternalServerError, message)
+}
+
+/// A method's scope template compiled once, for the check the pipeline makes before validation.
+#[derive(Debug)]
+pub struct ScopePlan {
+    /// The compiled template, or why the catalog's template does not compile.
+    expr: Result<ScopeExpr, String>,
+    /// Whether every placeholder of the template is a path parameter: then the pipeline checks
+    /// the scopes before validation; otherwise the handler checks them.
+    pub path_only: bool,
+}
+
+impl ScopePlan {
+    /// The plan of a method with scope `template` and path parameters `args`.
+    pub fn new(template: &Value, args: &[String]) -> ScopePlan {
+        let mut names = Vec::new();
+        placeholders(template, &mut names);
+        ScopePlan {
+            expr: ScopeExpr::from_json(template).map_err(|e| e.to_string()),
+            path_only: names.iter().all(|n| args.contains(n)),
+        }
+    }
+
+    /// [`check`] with the compiled template.
+    pub fn check(
+        &self,
+        caller: &Caller,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<(), ApiError> {
+        match &self.expr {
+            Ok(expr) => check_expr(expr, caller, lookup),
+            Err(e) => Err(internal(e.clone())),
+        }
+    }
+
+    /// The plan of a method of the embedded catalog, compiled on first use; `None` for an entry
+    /// that is not the embedded catalog's (the caller compiles its own) or has no scopes.
+    pub fn embedded(entry: &Entry) -> Option<&'static ScopePlan> {
+        static PLANS: LazyLock<HashMap<&'static str, ScopePlan>> = LazyLock::new(|| {
+            Catalog::embedded()
+                .entries()
+                .iter()
+                .filter_map(|e| {
+                    let plan = ScopePlan::new(e.scopes.as_ref()?, &e.args);
+                    Some((e.name.as_str(), plan))
+                })
+                .collect()
+        });
+        let embedded = Catalog::embedded().get(&entry.name)?;
+        if !std::ptr::eq(embedded, entry) {
+            return None;
+        }
+        PLANS.get(entry.name.as_str())
+    }
+}
+
+fn check_expr(
+    expr: &ScopeExpr,
+    caller: &Caller,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<(), ApiError> {
     let required = expr.render(lookup).map_err(|e| internal(e.to_string()))?;
     match crate::auth::scopes::unsatisfied(&caller.scopes, &required) {
         None => Ok(()),
@@ -68,24 +138,118 @@ pub fn claimed_client_id(authorization: &str) -> Option<String> {
 /// The service's clients, as authentication looks them up.
 pub struct ServiceClients<'a>(pub &'a Service);
 
+/// Records and held scope sets come from the service's [`AuthMemo`](crate::auth::memo::AuthMemo);
+/// a missing one is computed under the memo's write lock (no client or role can change meanwhile)
+/// and remembered.
 impl ClientLookup for ServiceClients<'_> {
     fn client(&self, client_id: &str) -> Option<ClientRecord> {
-        self.0.client(client_id).map(|c| ClientRecord {
-            access_token: c.access_token,
-            scopes: self.0.expand_scopes(&c.scopes),
+        if let Some(r) = self.0.auth_memo().client(client_id) {
+            return Some(r);
+        }
+        let mut memo = self.0.auth_memo_mut();
+        let c = self.0.client(client_id)?;
+        let record = ClientRecord {
+            access_token: Arc::from(c.access_token),
+            scopes: Arc::from(self.0.expand_scopes(&c.scopes)),
             expires_ms: None,
             disabled: false,
-        })
+        };
+        memo.remember_client(client_id, record.clone());
+        Some(record)
     }
 
     fn expand_scopes(&self, scopes: &[String]) -> Vec<String> {
         self.0.expand_scopes(scopes)
+    }
+
+    fn held_scopes(&self, scopes: &[String], anonymous_scopes: &[String]) -> Arc<[String]> {
+        if let Some(h) = self.0.auth_memo().held(scopes, anonymous_scopes) {
+            return h;
+        }
+        let mut memo = self.0.auth_memo_mut();
+        let held: Arc<[String]> = Arc::from(with_anonymous(self, scopes, anonymous_scopes));
+        memo.remember_held(scopes, anonymous_scopes, Arc::clone(&held));
+        held
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::service::{Client, Options, Service};
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_memo_never_outlives_a_client_or_role_change() {
+        let svc = Service::new(Options::default());
+        let client = |token: &str, scopes: &[&str]| Client {
+            access_token: token.into(),
+            scopes: strings(scopes),
+        };
+        svc.put_client("c", client("t1", &["assume:r"]));
+        let lookup = ServiceClients(&svc);
+        let anon = svc.anonymous_scopes().to_vec();
+        let held = |own: &[String]| lookup.held_scopes(own, &anon).to_vec();
+
+        let first = lookup.client("c").unwrap();
+        assert_eq!(&*first.access_token, "t1");
+        assert_eq!(first.scopes.to_vec(), strings(&["assume:r"]));
+        assert_eq!(
+            held(&first.scopes),
+            strings(&["assume:r", "assume:anonymous"])
+        );
+        assert_eq!(svc.auth_memo().len(), (1, 1));
+        // Remembered: the same record again, without another lookup.
+        assert_eq!(lookup.client("c"), Some(first.clone()));
+
+        // A role: the client's expanded scopes and every held set change.
+        svc.put_role("r", strings(&["x:y"]));
+        assert!(svc.auth_memo().is_empty());
+        let second = lookup.client("c").unwrap();
+        assert_eq!(second.scopes.to_vec(), strings(&["assume:r", "x:y"]));
+        assert_eq!(
+            held(&second.scopes),
+            strings(&["assume:r", "x:y", "assume:anonymous"])
+        );
+        svc.put_role("anonymous", strings(&["anon:z"]));
+        assert_eq!(
+            held(&second.scopes),
+            strings(&["assume:r", "x:y", "assume:anonymous", "anon:z"])
+        );
+
+        // A client change: its new token and scopes.
+        svc.put_client("c", client("t2", &["only:this"]));
+        let third = lookup.client("c").unwrap();
+        assert_eq!(&*third.access_token, "t2");
+        assert_eq!(third.scopes.to_vec(), strings(&["only:this"]));
+        assert_eq!(lookup.client("nobody"), None);
+    }
+
+    #[test]
+    fn embedded_plans_are_the_catalogs_own() {
+        let catalog = Catalog::embedded();
+        for e in catalog.entries() {
+            let plan = ScopePlan::embedded(e);
+            assert_eq!(plan.is_some(), e.scopes.is_some(), "{}", e.name);
+            if let (Some(plan), Some(template)) = (plan, &e.scopes) {
+                assert!(plan.expr.is_ok(), "{}", e.name);
+                assert_eq!(
+                    plan.path_only,
+                    ScopePlan::new(template, &e.args).path_only,
+                    "{}",
+                    e.name
+                );
+            }
+        }
+        // A copy is not the catalog's entry: its template may differ, so it gets no plan.
+        let mut copy = catalog.get("workerPool").unwrap().clone();
+        copy.scopes = Some(serde_json::json!("other:<workerPoolId>"));
+        assert!(ScopePlan::embedded(&copy).is_none());
+    }
 
     #[test]
     fn claimed_ids() {

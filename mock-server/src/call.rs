@@ -2,6 +2,7 @@
 //! resource handler gets.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 use worker_manager_schemas::Entry;
@@ -30,8 +31,8 @@ pub struct Overrides {
 pub struct Caller {
     /// The clientId the request was signed with (`None`: no credentials).
     pub client_id: Option<String>,
-    /// The caller's scopes (with the anonymous ones).
-    pub scopes: Vec<String>,
+    /// The caller's scopes (with the anonymous ones), shared with authentication's memo.
+    pub scopes: Arc<[String]>,
 }
 
 /// A validated call of one API method.

@@ -3,6 +3,7 @@
 //! serves the API, the reference and schema documents a deployment serves, the root-level
 //! Dockerflow endpoints and the admin API, and applies scenario rules around the pipeline.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -64,6 +65,8 @@ pub fn json_text(body: &Value) -> Bytes {
 /// A JSON response from text already serialized (shared, not copied).
 pub fn json_bytes_response(status: u16, text: Bytes) -> Response {
     let mut resp = Response::new(Body::from(text));
+    // Room for the standard headers too (growing a header map re-hashes it).
+    *resp.headers_mut() = HeaderMap::with_capacity(FIXED_HEADERS.len() + 4);
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -175,25 +178,27 @@ async fn dispatch(State(host): State<Arc<Host>>, req: Request) -> Response {
             "Request headers are larger than 64 KiB",
         );
     }
-    let path = req.uri().path().to_string();
+    let path = req.uri().path();
     let (svc, rest, is_tenant) = match path.strip_prefix("/t/") {
         Some(after) => {
             let (id, rest) = after.split_at(after.find('/').unwrap_or(after.len()));
             match host.tenant(id) {
-                Some(svc) => (svc, rest.to_string(), true),
+                Some(svc) => (svc, rest, true),
                 None => return not_found(),
             }
         }
-        None => (Arc::clone(&host.main), path.clone(), false),
+        None => (Arc::clone(&host.main), path, false),
     };
     if let Some(rel) = rest.strip_prefix(API_PREFIX) {
-        let rel = if rel.is_empty() { "/" } else { rel };
-        return api(svc, rel.to_string(), req).await;
+        // Where the API-relative path starts in the request's path (no copy of it is made).
+        let start = path.len() - rel.len();
+        return api(svc, start, req).await;
     }
     if let Some(admin) = rest.strip_prefix(crate::admin::PREFIX) {
-        return crate::admin::handle(&host, svc, is_tenant, admin.to_string(), req).await;
+        let admin = admin.to_string();
+        return crate::admin::handle(&host, svc, is_tenant, admin, req).await;
     }
-    match rest.as_str() {
+    match rest {
         REFERENCE_PATH => json_response(200, &svc.catalog.published_reference()),
         "/__heartbeat__" | "/__lbheartbeat__" => json_response(200, &json!({})),
         "/__version__" => json_response(200, &crate::resources::meta::version_object()),
@@ -210,17 +215,22 @@ async fn dispatch(State(host): State<Arc<Host>>, req: Request) -> Response {
     }
 }
 
-/// Answers an API request: route, scenario rules, pipeline, journal.
-async fn api(svc: Arc<Service>, rel: String, req: Request) -> Response {
+/// Answers an API request: route, scenario rules, pipeline, journal. The API-relative path is
+/// the request's path from byte `start` on.
+async fn api(svc: Arc<Service>, start: usize, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let trace_id = parts.headers.get("x-taskcluster-trace-id").cloned();
-    let resource = parts.uri.path_and_query().map_or_else(
-        || parts.uri.path().to_string(),
-        |pq| pq.as_str().to_string(),
-    );
-    let method = parts.method.as_str().to_string();
-    let mut entry = JournalEntry::new(svc.clock.now_ms(), &method, &resource);
-    let mut resp = match svc.catalog.match_route(&method, &rel) {
+    let rel = match parts.uri.path().get(start..) {
+        Some("") | None => "/",
+        Some(rel) => rel,
+    };
+    let resource = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
+    let method = parts.method.as_str();
+    let mut entry = JournalEntry::new(svc.clock.now_ms(), method, resource);
+    let mut resp = match svc.catalog.match_route(method, rel) {
         RouteOutcome::NotFound => not_found(),
         RouteOutcome::Options { allow } => {
             entry.status = 200;
@@ -236,13 +246,14 @@ async fn api(svc: Arc<Service>, rel: String, req: Request) -> Response {
             r
         }
         RouteOutcome::BadEncoding { entry: e, param } => {
-            entry.method = Some(e.name.clone());
+            entry.method = Some(Cow::Borrowed(e.name.as_str()));
             answer_response(&mut entry, pipeline::bad_encoding(&svc, &e.name, &param))
         }
         RouteOutcome::Matched(m) => {
-            entry.method = Some(m.entry.name.clone());
-            entry.params = m.params.clone();
-            match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, MAX_BODY_BYTES)).await {
+            entry.method = Some(Cow::Borrowed(m.entry.name.as_str()));
+            let resp = match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, MAX_BODY_BYTES))
+                .await
+            {
                 Err(_elapsed) => {
                     entry.status = 408;
                     refuse(
@@ -252,7 +263,7 @@ async fn api(svc: Arc<Service>, rel: String, req: Request) -> Response {
                     )
                 }
                 Ok(Ok(bytes)) => {
-                    matched(&svc, &m, &parts, &method, &resource, &bytes, &mut entry).await
+                    matched(&svc, &m, &parts, method, resource, &bytes, &mut entry).await
                 }
                 Ok(Err(_)) => {
                     let err = ApiError::new(
@@ -265,7 +276,10 @@ async fn api(svc: Arc<Service>, rel: String, req: Request) -> Response {
                     entry.error_code = Some(err.code.as_str().to_string());
                     json_response(status, &body)
                 }
-            }
+            };
+            // The journal keeps the decoded parameters: moved, now that nothing else needs them.
+            entry.params = m.params;
+            resp
         }
     };
     standard_headers(resp.headers_mut(), &svc, trace_id.as_ref());
@@ -276,7 +290,7 @@ async fn api(svc: Arc<Service>, rel: String, req: Request) -> Response {
 fn answer_response(entry: &mut JournalEntry, a: Answer) -> Response {
     entry.status = a.status;
     entry.error_code = a.error_code.map(|c| c.as_str().to_string());
-    entry.client_id = a.client_id.clone();
+    entry.client_id = a.client_id;
     entry.conformed = a.conformed;
     let wire = match a.text {
         Some(t) => t,

@@ -9,6 +9,7 @@
 //! `credentials`) are copied to be redacted. Evicted entries are handed back by
 //! [`Journal::push`] so the caller frees them after releasing its lock.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 
 use axum::body::Bytes;
@@ -95,12 +96,12 @@ impl Serialize for JournalBody {
 pub struct JournalEntry {
     /// When it was handled (mock clock).
     pub time: Millis,
-    /// HTTP method.
-    pub http_method: String,
+    /// HTTP method (the standard ones are not copied).
+    pub http_method: Cow<'static, str>,
     /// Raw path (with query).
     pub path: String,
-    /// API method name it was routed to (`None`: matched no method).
-    pub method: Option<String>,
+    /// API method name it was routed to (`None`: matched no method); borrowed from the catalog.
+    pub method: Option<Cow<'static, str>>,
     /// Decoded path parameters.
     pub params: BTreeMap<String, String>,
     /// The clientId the request was signed with (or claimed, when authentication failed).
@@ -121,12 +122,21 @@ pub struct JournalEntry {
     pub response_body: JournalBody,
 }
 
+/// The `'static` spelling of a standard HTTP method (what a journal entry keeps without a copy).
+fn static_http_method(method: &str) -> Option<&'static str> {
+    const STANDARD: [&str; 9] = [
+        "GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE", "CONNECT",
+    ];
+    STANDARD.into_iter().find(|m| *m == method)
+}
+
 impl JournalEntry {
     /// A new entry for a request, before it is answered.
     pub fn new(time: Millis, http_method: &str, path: &str) -> JournalEntry {
         JournalEntry {
             time,
-            http_method: http_method.to_string(),
+            http_method: static_http_method(http_method)
+                .map_or_else(|| Cow::Owned(http_method.to_string()), Cow::Borrowed),
             path: path.to_string(),
             method: None,
             params: BTreeMap::new(),
@@ -221,8 +231,9 @@ pub fn json_len(v: &Value) -> usize {
 #[derive(Debug, Default)]
 #[must_use = "drop it outside the journal's lock"]
 pub struct Evicted {
-    /// Entries pushed out by the entry limit.
-    pub entries: Vec<JournalEntry>,
+    /// The entry pushed out by the entry limit (at most one per push; no list, so that a push
+    /// allocates nothing).
+    pub entry: Option<JournalEntry>,
     /// Response bodies pushed out by the byte budget.
     pub bodies: Vec<JournalBody>,
 }
@@ -264,14 +275,14 @@ impl Journal {
     pub fn push(&mut self, e: JournalEntry) -> Evicted {
         let mut out = Evicted::default();
         if self.capacity == 0 {
-            out.entries.push(e);
+            out.entry = Some(e);
             return out;
         }
         if self.entries.len() == self.capacity {
             if let Some(old) = self.entries.pop_front() {
                 self.bytes -= old.response_body.len();
                 self.stripped = self.stripped.saturating_sub(1);
-                out.entries.push(old);
+                out.entry = Some(old);
             }
         }
         self.bytes += e.response_body.len();
@@ -370,12 +381,11 @@ mod tests {
     #[test]
     fn evicted_entries_are_handed_back() {
         let mut j = Journal::new(1);
-        assert!(j.push(JournalEntry::new(0, "GET", "/")).entries.is_empty());
+        assert!(j.push(JournalEntry::new(0, "GET", "/")).entry.is_none());
         let out = j.push(JournalEntry::new(1, "GET", "/"));
-        assert_eq!(out.entries.len(), 1);
-        assert_eq!(out.entries[0].time, 0);
+        assert_eq!(out.entry.map(|e| e.time), Some(0));
         let mut none = Journal::new(0);
-        assert_eq!(none.push(JournalEntry::new(0, "GET", "/")).entries.len(), 1);
+        assert!(none.push(JournalEntry::new(0, "GET", "/")).entry.is_some());
         assert!(none.entries().is_empty());
     }
 

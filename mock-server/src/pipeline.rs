@@ -12,6 +12,7 @@
 //! 7. the response checked against the output schema (a mismatch is a `500`, as upstream).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use serde_json::{json, Value};
@@ -103,14 +104,6 @@ pub fn parse_body(req: &RawRequest<'_>) -> Result<Value, ApiError> {
             "Failed to parse JSON: Must be an object or array",
         ))
     }
-}
-
-/// Whether every parameter of the method's scope expression is a path parameter (then the scope
-/// check happens before validation; otherwise the handler does it).
-fn scopes_from_path_only(scopes: &Value, args: &[String]) -> bool {
-    let mut names = Vec::new();
-    authz::placeholders(scopes, &mut names);
-    names.iter().all(|n| args.contains(n))
 }
 
 /// What the pipeline learned on the way, for the journal.
@@ -218,8 +211,16 @@ fn run(
                 *client_id = req.authorization.and_then(authz::claimed_client_id);
             })?;
             *client_id = caller.client_id.clone();
-            if scopes_from_path_only(scopes, &entry.args) {
-                authz::check(scopes, &caller, |n| m.params.get(n).cloned())?;
+            let compiled;
+            let plan = match authz::ScopePlan::embedded(entry) {
+                Some(plan) => plan,
+                None => {
+                    compiled = authz::ScopePlan::new(scopes, &entry.args);
+                    &compiled
+                }
+            };
+            if plan.path_only {
+                plan.check(&caller, |n| m.params.get(n).cloned())?;
             }
             caller
         }
@@ -315,12 +316,10 @@ fn check_output(
 /// Step 2: who is calling. Strict mode verifies credentials (any failure is a 401); permissive mode
 /// lets everyone in as root but still records the clientId the request names.
 fn authenticate(svc: &Service, req: &RawRequest<'_>, now: i64) -> Result<Caller, ApiError> {
-    let mut anonymous = svc.options.anonymous_scopes.clone();
-    anonymous.push("assume:anonymous".into());
     match svc.options.auth {
         AuthMode::Permissive => Ok(Caller {
             client_id: req.authorization.and_then(authz::claimed_client_id),
-            scopes: vec!["*".to_string()],
+            scopes: Arc::from(["*".to_string()]),
         }),
         AuthMode::Strict => {
             let auth_req = crate::auth::AuthRequest {
@@ -333,7 +332,7 @@ fn authenticate(svc: &Service, req: &RawRequest<'_>, now: i64) -> Result<Caller,
                 body: req.body,
             };
             let lookup = crate::authz::ServiceClients(svc);
-            crate::auth::authenticate(&auth_req, &lookup, now, &anonymous)
+            crate::auth::authenticate(&auth_req, &lookup, now, svc.anonymous_scopes())
                 .map(|a| Caller {
                     client_id: a.client_id,
                     scopes: a.scopes,
@@ -411,11 +410,11 @@ mod tests {
     #[test]
     fn scope_checks_before_validation_only_for_path_parameters() {
         let args = vec!["workerPoolId".to_string()];
-        assert!(scopes_from_path_only(&json!("a:<workerPoolId>"), &args));
-        assert!(!scopes_from_path_only(
-            &json!({"AllOf": ["a:<workerPoolId>", "b:<providerId>"]}),
-            &args
+        let path_only = |t: Value| authz::ScopePlan::new(&t, &args).path_only;
+        assert!(path_only(json!("a:<workerPoolId>")));
+        assert!(!path_only(
+            json!({"AllOf": ["a:<workerPoolId>", "b:<providerId>"]})
         ));
-        assert!(scopes_from_path_only(&json!("no-params"), &args));
+        assert!(path_only(json!("no-params")));
     }
 }

@@ -4,11 +4,13 @@
 //! the id generator, the known clients, the issuer of worker credentials and the options.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use worker_manager_schemas::{Catalog, Validators};
 
+use crate::auth::memo::AuthMemo;
 use crate::clock::Clock;
 use crate::credentials::{issuer_scopes, Issuer, ISSUER_CLIENT_ID};
 use crate::ids::Ids;
@@ -111,13 +113,19 @@ pub struct Service {
     proof_key: Vec<u8>,
     clients: RwLock<HashMap<String, Client>>,
     roles: RwLock<Vec<(String, Vec<String>)>>,
+    /// Authentication's memo of the clients and roles. Lock order: this, then `clients` or
+    /// `roles`; whoever changes a client or role empties it while holding it.
+    auth_memo: RwLock<AuthMemo>,
+    /// The anonymous scopes every caller holds: the options' plus `assume:anonymous`.
+    anonymous_scopes: Vec<String>,
     root_url: RwLock<String>,
     journal: Mutex<Journal>,
     engine: RwLock<Engine>,
     baseline: Mutex<Option<Store>>,
     started: Instant,
-    /// How many typed renders of each method were produced (release builds' sampled checks).
-    typed_renders: Mutex<HashMap<String, u64>>,
+    /// How many typed renders of each catalog method were produced (release builds' sampled
+    /// checks); a fixed map of counters, so counting takes no lock.
+    typed_renders: HashMap<String, AtomicU64>,
     /// The last answer to each request a `stale` rule fired on (method, path and query).
     stale_answers: Mutex<HashMap<String, crate::pipeline::Answer>>,
 }
@@ -164,6 +172,8 @@ impl Service {
                 scopes: issuer_scopes(),
             },
         );
+        let mut anonymous_scopes = options.anonymous_scopes.clone();
+        anonymous_scopes.push(crate::auth::authenticate::ANONYMOUS_ROLE_SCOPE.to_string());
         Service {
             store: RwLock::new(Store::new(options.providers.clone())),
             clock,
@@ -181,9 +191,15 @@ impl Service {
             proof_key,
             clients: RwLock::new(clients),
             roles: RwLock::new(Vec::new()),
+            auth_memo: RwLock::new(AuthMemo::default()),
+            anonymous_scopes,
             root_url: RwLock::new("http://localhost".to_string()),
             started: Instant::now(),
-            typed_renders: Mutex::new(HashMap::new()),
+            typed_renders: Catalog::embedded()
+                .entries()
+                .iter()
+                .map(|e| (e.name.clone(), AtomicU64::new(0)))
+                .collect(),
             stale_answers: Mutex::new(HashMap::new()),
         }
     }
@@ -240,17 +256,38 @@ impl Service {
 
     /// Adds or replaces a client.
     pub fn put_client(&self, client_id: &str, client: Client) {
+        let mut memo = self.auth_memo_mut();
         self.clients
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .insert(client_id.to_string(), client);
+        memo.clear();
     }
 
     /// Adds or replaces a role: holding `assume:<role_id>` grants `scopes`.
     pub fn put_role(&self, role_id: &str, scopes: Vec<String>) {
+        let mut memo = self.auth_memo_mut();
         let mut roles = self.roles.write().unwrap_or_else(|p| p.into_inner());
         roles.retain(|(id, _)| id != role_id);
         roles.push((role_id.to_string(), scopes));
+        memo.clear();
+    }
+
+    /// Authentication's memo, for reading ([`crate::authz::ServiceClients`]).
+    pub fn auth_memo(&self) -> RwLockReadGuard<'_, AuthMemo> {
+        self.auth_memo.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Authentication's memo, for filling in a missing answer: while the guard is held no client
+    /// or role changes (see the lock order on the field).
+    pub fn auth_memo_mut(&self) -> RwLockWriteGuard<'_, AuthMemo> {
+        self.auth_memo.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The scopes every caller holds, credentials or not: the configured anonymous scopes and
+    /// `assume:anonymous`.
+    pub fn anonymous_scopes(&self) -> &[String] {
+        &self.anonymous_scopes
     }
 
     /// Expands `scopes` with the configured roles (to a fixed point).
@@ -356,13 +393,10 @@ impl Service {
         if cfg!(debug_assertions) {
             return true;
         }
-        let mut counts = self.typed_renders.lock().unwrap_or_else(|p| p.into_inner());
-        let n = match counts.get_mut(method) {
-            Some(n) => n,
-            None => counts.entry(method.to_string()).or_insert(0),
-        };
-        *n += 1;
-        n.is_power_of_two()
+        // A method outside the catalog has no counter: always checked.
+        self.typed_renders
+            .get(method)
+            .is_none_or(|n| (n.fetch_add(1, Ordering::Relaxed) + 1).is_power_of_two())
     }
 
     /// Appends to the request journal.

@@ -1605,7 +1605,7 @@ async fn journal_records_each_request() {
         .iter()
         .map(|e| {
             (
-                e.http_method.as_str(),
+                e.http_method.as_ref(),
                 e.method.as_deref(),
                 e.status,
                 e.error_code.as_deref(),

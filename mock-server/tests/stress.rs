@@ -538,7 +538,10 @@ async fn random_operations_keep_every_invariant() {
     let mut from_journal: BTreeMap<(String, u16), u64> = BTreeMap::new();
     for e in &journal {
         *from_journal
-            .entry((e.method.clone().unwrap_or_default(), e.status))
+            .entry((
+                e.method.as_deref().unwrap_or_default().to_string(),
+                e.status,
+            ))
             .or_default() += 1;
     }
     let sent = sh.sent.lock().unwrap().clone();

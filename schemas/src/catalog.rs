@@ -33,13 +33,14 @@ pub enum HttpMethod {
 impl HttpMethod {
     /// Parses a method as written in `api.json` (`get`) or on the wire (`GET`).
     pub fn parse(s: &str) -> Option<HttpMethod> {
-        match s.to_ascii_lowercase().as_str() {
-            "get" => Some(HttpMethod::Get),
-            "put" => Some(HttpMethod::Put),
-            "post" => Some(HttpMethod::Post),
-            "delete" => Some(HttpMethod::Delete),
-            _ => None,
-        }
+        [
+            HttpMethod::Get,
+            HttpMethod::Put,
+            HttpMethod::Post,
+            HttpMethod::Delete,
+        ]
+        .into_iter()
+        .find(|m| m.as_str().eq_ignore_ascii_case(s))
     }
 
     /// The upper-case wire form (`GET`).
@@ -336,6 +337,7 @@ impl Catalog {
         let Some(wanted) = wanted else {
             return self.options(raw_path);
         };
+        let mut scratch = Vec::with_capacity(4);
         for entry in self.entries.iter().filter(|e| e.method == wanted) {
             let routes = entry
                 .aliases
@@ -343,7 +345,7 @@ impl Catalog {
                 .map(|(n, p)| (n.as_str(), p))
                 .chain(std::iter::once((entry.name.as_str(), &entry.pattern)));
             for (routed_name, pattern) in routes {
-                match pattern.match_path(raw_path) {
+                match pattern.match_path_with(raw_path, &mut scratch) {
                     Ok(Some(params)) => {
                         return RouteOutcome::Matched(RouteMatch {
                             entry,

@@ -193,12 +193,22 @@ impl RoutePattern {
     /// Matches a raw path. `Ok(None)`: no match. `Err(name)`: it matched but the value of
     /// parameter `name` is not a valid percent-encoding.
     pub fn match_path(&self, raw_path: &str) -> Result<Option<BTreeMap<String, String>>, String> {
-        let mut raw = Vec::new();
-        if !self.capture(raw_path, &mut raw) {
+        self.match_path_with(raw_path, &mut Vec::new())
+    }
+
+    /// [`RoutePattern::match_path`] with a scratch vector the caller may reuse for every pattern it
+    /// tries (one allocation per request instead of one per pattern).
+    pub fn match_path_with<'s, 'p>(
+        &'s self,
+        raw_path: &'p str,
+        raw: &mut Vec<(&'s str, &'p str)>,
+    ) -> Result<Option<BTreeMap<String, String>>, String> {
+        raw.clear();
+        if !self.capture(raw_path, raw) {
             return Ok(None);
         }
         let mut params = BTreeMap::new();
-        for (name, value) in raw {
+        for &(name, value) in raw.iter() {
             let value = decode_component(value).ok_or_else(|| name.to_string())?;
             params.insert(name.to_string(), value);
         }

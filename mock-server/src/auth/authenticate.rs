@@ -3,6 +3,7 @@
 //! come from.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::bewit::{
     check_expiry, check_method, decode_bewit, find_bewit, looks_like_bewit, query_has_bewit,
@@ -43,13 +44,14 @@ pub struct AuthRequest<'a> {
     pub body: &'a [u8],
 }
 
-/// A client as authentication needs it.
+/// A client as authentication needs it. Cheap to clone: a lookup may hand out the same record to
+/// every request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientRecord {
     /// The accessToken, used as text (its UTF-8 bytes are the HMAC key).
-    pub access_token: String,
+    pub access_token: Arc<str>,
     /// The client's scopes, already role-expanded (without the anonymous role).
-    pub scopes: Vec<String>,
+    pub scopes: Arc<[String]>,
     /// When the client expires (ms since the epoch); `None` for never.
     pub expires_ms: Option<i64>,
     /// Whether the client is disabled.
@@ -67,6 +69,12 @@ pub trait ClientLookup {
     fn expand_scopes(&self, scopes: &[String]) -> Vec<String> {
         scopes.to_vec()
     }
+
+    /// What a caller holding `scopes` holds in all: [`with_anonymous`]. A lookup that serves many
+    /// requests may remember the answers (it depends only on the arguments and the roles).
+    fn held_scopes(&self, scopes: &[String], anonymous_scopes: &[String]) -> Arc<[String]> {
+        Arc::from(with_anonymous(self, scopes, anonymous_scopes))
+    }
 }
 
 /// Who is calling, once authentication succeeded.
@@ -76,7 +84,7 @@ pub struct Authenticated {
     /// request carried no credentials.
     pub client_id: Option<String>,
     /// The caller's scopes, including `assume:anonymous` and the anonymous scopes.
-    pub scopes: Vec<String>,
+    pub scopes: Arc<[String]>,
     /// When the credentials expire (ms), when known.
     pub expires_ms: Option<i64>,
 }
@@ -96,7 +104,7 @@ pub fn authenticate(
     let authorization = req.authorization.filter(|h| !h.is_empty());
     let anonymous = || Authenticated {
         client_id: None,
-        scopes: with_anonymous(clients, &[], anonymous_scopes),
+        scopes: clients.held_scopes(&[], anonymous_scopes),
         expires_ms: None,
     };
     match (authorization, query_has_bewit(req.resource)) {
@@ -124,7 +132,7 @@ fn authenticate_header(
     let loaded = load_credentials(
         clients,
         attrs.id,
-        header.ext.as_deref(),
+        header.ext,
         now_ms,
         anonymous_scopes,
     )?;
@@ -140,10 +148,10 @@ fn authenticate_header(
                 resource,
                 host: req.host,
                 port: req.port,
-                hash: header.hash.as_deref(),
-                ext: header.ext.as_deref(),
-                app: header.app.as_deref(),
-                dlg: header.dlg.as_deref(),
+                hash: header.hash,
+                ext: header.ext,
+                app: header.app,
+                dlg: header.dlg,
             }),
         )
     };
@@ -161,7 +169,7 @@ fn authenticate_header(
         return Err(AuthError::StaleTimestamp);
     }
 
-    if let Some(claimed) = header.hash.as_deref() {
+    if let Some(claimed) = header.hash {
         let computed = payload_hash(req.content_type, &hashed_body(req));
         if !constant_time_eq(claimed, &computed) {
             return Err(AuthError::PayloadHash { computed });
@@ -223,9 +231,9 @@ struct LoadedCredentials {
     /// The clientId the request used.
     client_id: String,
     /// The MAC key: the accessToken, or a certificate's temporary token.
-    key: String,
+    key: Arc<str>,
     /// The caller's own scopes (before the anonymous role).
-    scopes: Vec<String>,
+    scopes: Arc<[String]>,
     /// When the credentials expire.
     expires_ms: Option<i64>,
 }
@@ -237,7 +245,7 @@ impl LoadedCredentials {
         anonymous_scopes: &[String],
     ) -> Authenticated {
         Authenticated {
-            scopes: with_anonymous(clients, &self.scopes, anonymous_scopes),
+            scopes: clients.held_scopes(&self.scopes, anonymous_scopes),
             client_id: Some(self.client_id),
             expires_ms: self.expires_ms,
         }
@@ -284,8 +292,8 @@ fn load_credentials(
             &issuer,
             now_ms,
         )?;
-        loaded.key = grant.access_token;
-        loaded.scopes = grant.scopes;
+        loaded.key = Arc::from(grant.access_token);
+        loaded.scopes = Arc::from(grant.scopes);
         loaded.expires_ms = Some(match loaded.expires_ms {
             Some(e) => e.min(grant.expiry_ms),
             None => grant.expiry_ms,
@@ -295,7 +303,7 @@ fn load_credentials(
         return Err(problem.into());
     }
     if let Some(authorized) = ext.authorized_scopes {
-        let held = with_anonymous(clients, &loaded.scopes, anonymous_scopes);
+        let held = clients.held_scopes(&loaded.scopes, anonymous_scopes);
         let wanted = ScopeExpr::AllOf(authorized.iter().cloned().map(ScopeExpr::Scope).collect());
         if !satisfies(&held, &wanted) {
             return Err(AuthError::AuthorizedScopesNotSatisfied {
@@ -303,7 +311,7 @@ fn load_credentials(
                 authorized,
             });
         }
-        loaded.scopes = authorized;
+        loaded.scopes = Arc::from(authorized);
     }
     Ok(loaded)
 }
@@ -326,9 +334,10 @@ fn load_client(
     Ok(client)
 }
 
-/// `scopes` plus `assume:anonymous` and the anonymous scopes, role-expanded, without duplicates.
-fn with_anonymous(
-    clients: &dyn ClientLookup,
+/// `scopes` plus `assume:anonymous` and the anonymous scopes, role-expanded (by `clients`),
+/// without duplicates, in first-seen order.
+pub fn with_anonymous<L: ClientLookup + ?Sized>(
+    clients: &L,
     scopes: &[String],
     anonymous_scopes: &[String],
 ) -> Vec<String> {
@@ -434,7 +443,7 @@ mod tests {
 
     fn record(token: &str, scopes: &[&str]) -> ClientRecord {
         ClientRecord {
-            access_token: token.to_string(),
+            access_token: Arc::from(token),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expires_ms: None,
             disabled: false,
@@ -514,7 +523,7 @@ mod tests {
         let clients = tester();
         let a = auth_at(&request(&V1), &clients, NOW_MS).unwrap();
         assert_eq!(
-            a.scopes,
+            a.scopes.to_vec(),
             strings(&[
                 "worker-manager:*",
                 "auth:create-client:tester-temp",
@@ -525,7 +534,7 @@ mod tests {
         for v in [V5, V5B] {
             let a = auth_at(&request(&v), &clients, NOW_MS).unwrap();
             assert_eq!(
-                a.scopes,
+                a.scopes.to_vec(),
                 strings(&[
                     "worker-manager:get-worker-pool:proj-test/*",
                     "worker-manager:list-workers:proj-test/worker-type~",
@@ -543,7 +552,7 @@ mod tests {
         for (v, id) in [(V8, "tester"), (V9, "tester-temp"), (V10, "tester-temp")] {
             let a = auth_at(&request(&v), &clients, NOW_MS).unwrap();
             assert_eq!(a.client_id.as_deref(), Some(id), "{}", v.name);
-            assert_eq!(a.scopes, want, "{}", v.name);
+            assert_eq!(a.scopes.to_vec(), want, "{}", v.name);
             assert_eq!(a.expires_ms, Some(TEMP_EXPIRY_MS), "{}", v.name);
         }
         // The client's own expiry wins when earlier.
@@ -792,7 +801,7 @@ mod tests {
         .unwrap();
         assert_eq!(a.client_id, None);
         assert_eq!(
-            a.scopes,
+            a.scopes.to_vec(),
             strings(&["assume:anonymous", "worker-manager:list-providers"])
         );
         let empty = AuthRequest {
@@ -855,7 +864,7 @@ mod tests {
         // Anonymous scopes count toward what is covered.
         let r = authenticate(&req, &clients, NOW_MS, &strings(&["queue:*"])).unwrap();
         assert_eq!(
-            r.scopes,
+            r.scopes.to_vec(),
             strings(&["queue:create-task:x", "assume:anonymous", "queue:*"])
         );
     }

@@ -56,25 +56,25 @@ impl HeaderError {
     }
 }
 
-/// The attributes of a parsed Hawk header, verbatim.
+/// The attributes of a parsed Hawk header, verbatim (borrowed from the header text).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HawkHeader {
+pub struct HawkHeader<'a> {
     /// `id`: the clientId (for named temporary credentials, the temporary name).
-    pub id: Option<String>,
+    pub id: Option<&'a str>,
     /// `ts`: the timestamp in seconds, as sent.
-    pub ts: Option<String>,
+    pub ts: Option<&'a str>,
     /// `nonce`.
-    pub nonce: Option<String>,
+    pub nonce: Option<&'a str>,
     /// `mac`: standard base64 of the HMAC.
-    pub mac: Option<String>,
+    pub mac: Option<&'a str>,
     /// `hash`: standard base64 of the payload hash.
-    pub hash: Option<String>,
+    pub hash: Option<&'a str>,
     /// `ext`: base64 of a JSON object (certificate, authorizedScopes).
-    pub ext: Option<String>,
+    pub ext: Option<&'a str>,
     /// `app` (Oz; no Taskcluster client sends it).
-    pub app: Option<String>,
+    pub app: Option<&'a str>,
     /// `dlg` (Oz; no Taskcluster client sends it).
-    pub dlg: Option<String>,
+    pub dlg: Option<&'a str>,
 }
 
 /// The four attributes every Hawk header must carry.
@@ -90,7 +90,7 @@ pub struct RequiredAttributes<'a> {
     pub mac: &'a str,
 }
 
-impl HawkHeader {
+impl<'a> HawkHeader<'a> {
     /// `id`, `ts`, `nonce` and `mac`, or [`HeaderError::MissingAttributes`].
     pub fn required(&self) -> Result<RequiredAttributes<'_>, HeaderError> {
         match (&self.id, &self.ts, &self.nonce, &self.mac) {
@@ -101,7 +101,7 @@ impl HawkHeader {
         }
     }
 
-    fn slot(&mut self, name: &str) -> Option<&mut Option<String>> {
+    fn slot(&mut self, name: &str) -> Option<&mut Option<&'a str>> {
         Some(match name {
             "id" => &mut self.id,
             "ts" => &mut self.ts,
@@ -120,7 +120,7 @@ impl HawkHeader {
 /// in its order (length, syntax, scheme, then every attribute pair); when several pairs are bad,
 /// the last problem found is reported. Required attributes are checked separately
 /// ([`HawkHeader::required`]).
-pub fn parse_authorization_header(header: &str) -> Result<HawkHeader, HeaderError> {
+pub fn parse_authorization_header(header: &str) -> Result<HawkHeader<'_>, HeaderError> {
     if header.is_empty() {
         return Err(HeaderError::NotHawk);
     }
@@ -227,7 +227,7 @@ fn pair_at(text: &str, start: usize) -> Option<Pair<'_>> {
 
 /// Scans the attribute text for pairs anywhere in it (like a global regular-expression replace):
 /// any character not inside a pair makes the header malformed.
-fn parse_attributes(text: &str) -> Result<HawkHeader, HeaderError> {
+fn parse_attributes(text: &str) -> Result<HawkHeader<'_>, HeaderError> {
     let mut header = HawkHeader::default();
     let mut problem: Option<HeaderError> = None;
     let mut leftover = false;
@@ -247,7 +247,7 @@ fn parse_attributes(text: &str) -> Result<HawkHeader, HeaderError> {
             if slot.is_some() {
                 problem = Some(HeaderError::DuplicateAttribute(pair.name.to_string()));
             } else {
-                *slot = Some(pair.value.to_string());
+                *slot = Some(pair.value);
             }
         }
     }
@@ -398,14 +398,13 @@ pub fn compute_mac(key: &[u8], normalized: &str) -> String {
 }
 
 /// Raw HMAC-SHA256 of `message` keyed with `key`.
-pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so this never fails.
-    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => return Vec::new(),
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return [0; 32];
     };
     mac.update(message);
-    mac.finalize().into_bytes().to_vec()
+    mac.finalize().into_bytes().into()
 }
 
 /// The content type as it enters the payload hash: parameters after `;` removed, trimmed,
@@ -442,21 +441,21 @@ mod tests {
     use crate::auth::test_vectors::{self, HeaderVector};
     use proptest::prelude::*;
 
-    fn parse(h: &str) -> Result<HawkHeader, HeaderError> {
+    fn parse(h: &str) -> Result<HawkHeader<'_>, HeaderError> {
         parse_authorization_header(h)
     }
 
     fn header_input<'a>(v: &'a HeaderVector, h: &'a HawkHeader, resource: &'a str) -> MacInput<'a> {
         MacInput {
             kind: MacKind::Header,
-            ts: h.ts.as_deref().unwrap_or(""),
-            nonce: h.nonce.as_deref().unwrap_or(""),
+            ts: h.ts.unwrap_or(""),
+            nonce: h.nonce.unwrap_or(""),
             method: v.method,
             resource,
             host: v.host,
             port: v.port,
-            hash: h.hash.as_deref(),
-            ext: h.ext.as_deref(),
+            hash: h.hash,
+            ext: h.ext,
             app: None,
             dlg: None,
         }
@@ -470,8 +469,8 @@ mod tests {
             assert_eq!(req.id, v.id, "{}", v.name);
             assert_eq!(req.ts, "1700000000");
             assert_eq!(req.nonce, "Xk9dQ2");
-            assert_eq!(h.hash.as_deref(), v.hash, "{}", v.name);
-            assert_eq!(h.ext.as_deref(), v.ext, "{}", v.name);
+            assert_eq!(h.hash, v.hash, "{}", v.name);
+            assert_eq!(h.ext, v.ext, "{}", v.name);
             let signed = v.signed_resource.unwrap_or(v.resource);
             let normalized = normalized_string(&header_input(v, &h, signed));
             assert_eq!(normalized, v.normalized, "{}", v.name);
@@ -673,11 +672,41 @@ mod tests {
         })
     }
 
+    /// The attributes as the character-based parser kept them (owned); its `Debug` text is the
+    /// same as [`HawkHeader`]'s for the same values.
+    #[derive(Default)]
+    struct OwnedHeader([Option<String>; 8]);
+
+    impl OwnedHeader {
+        fn slot(&mut self, name: &str) -> Option<&mut Option<String>> {
+            let i = ["id", "ts", "nonce", "mac", "hash", "ext", "app", "dlg"]
+                .iter()
+                .position(|n| *n == name)?;
+            Some(&mut self.0[i])
+        }
+    }
+
+    impl std::fmt::Debug for OwnedHeader {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let [id, ts, nonce, mac, hash, ext, app, dlg] = &self.0;
+            f.debug_struct("HawkHeader")
+                .field("id", id)
+                .field("ts", ts)
+                .field("nonce", nonce)
+                .field("mac", mac)
+                .field("hash", hash)
+                .field("ext", ext)
+                .field("app", app)
+                .field("dlg", dlg)
+                .finish()
+        }
+    }
+
     /// Scans the attribute text for pairs anywhere in it (like a global regular-expression replace):
     /// any character not inside a pair makes the header malformed.
-    fn char_parse_attributes(text: &str) -> Result<HawkHeader, HeaderError> {
+    fn char_parse_attributes(text: &str) -> Result<OwnedHeader, HeaderError> {
         let chars: Vec<char> = text.chars().collect();
-        let mut header = HawkHeader::default();
+        let mut header = OwnedHeader::default();
         let mut problem: Option<HeaderError> = None;
         let mut leftover = false;
         let mut pos = 0;
@@ -814,8 +843,8 @@ mod tests {
                 h.push_str(&format!(", ext=\"{e}\""));
             }
             let parsed = parse(&h).unwrap();
-            prop_assert_eq!(parsed.id.as_deref(), Some(id.as_str()));
-            prop_assert_eq!(parsed.ext, ext);
+            prop_assert_eq!(parsed.id, Some(id.as_str()));
+            prop_assert_eq!(parsed.ext, ext.as_deref());
         }
 
         #[test]

@@ -7,6 +7,7 @@
 //! - [`ext`]: decoding the `ext` attribute (certificate, `authorizedScopes`).
 //! - [`certificate`]: temporary credentials — signature, temporary token, validation, issuance.
 //! - [`bewit`]: signed URLs.
+//! - [`memo`]: what authentication derived from the clients and roles, remembered across requests.
 //! - [`scopes`]: scope expressions, satisfaction, the "unsatisfied" pruning, templates;
 //!   [`roles`]: role expansion.
 //! - [`messages`]: the 403 texts; [`error`]: the 401 texts.
@@ -23,6 +24,7 @@ pub mod error;
 pub mod ext;
 pub mod hawk;
 mod js;
+pub mod memo;
 pub mod messages;
 pub mod roles;
 pub mod scopes;

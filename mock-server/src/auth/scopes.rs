@@ -239,29 +239,58 @@ enum Piece<'a> {
 
 /// Splits a template scope into literal text and `<name>` placeholders; a `<` that does not start
 /// a well-formed placeholder is literal.
-fn split_placeholders(s: &str) -> Vec<Piece<'_>> {
-    let mut pieces = Vec::new();
-    let mut text_start = 0;
-    let mut i = 0;
-    let bytes = s.as_bytes();
-    while i < bytes.len() {
-        if bytes[i] == b'<' {
-            if let Some(len) = placeholder_len(&s[i + 1..]) {
-                if text_start < i {
-                    pieces.push(Piece::Text(&s[text_start..i]));
-                }
-                pieces.push(Piece::Param(&s[i + 1..i + 1 + len]));
-                i += len + 2;
-                text_start = i;
-                continue;
-            }
+fn split_placeholders(s: &str) -> Pieces<'_> {
+    Pieces {
+        s,
+        text_start: 0,
+        i: 0,
+        pending: None,
+    }
+}
+
+/// The pieces of a template scope, in order (an iterator: rendering allocates no list of them).
+struct Pieces<'a> {
+    s: &'a str,
+    /// Where the current literal run began.
+    text_start: usize,
+    /// Scan position.
+    i: usize,
+    /// A placeholder found right after a literal run, given out next.
+    pending: Option<&'a str>,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = Piece<'a>;
+
+    fn next(&mut self) -> Option<Piece<'a>> {
+        if let Some(name) = self.pending.take() {
+            return Some(Piece::Param(name));
         }
-        i += 1;
+        let (s, bytes) = (self.s, self.s.as_bytes());
+        while self.i < bytes.len() {
+            let i = self.i;
+            if bytes[i] == b'<' {
+                if let Some(len) = placeholder_len(&s[i + 1..]) {
+                    let name = &s[i + 1..i + 1 + len];
+                    let text = &s[self.text_start..i];
+                    self.i = i + len + 2;
+                    self.text_start = self.i;
+                    if text.is_empty() {
+                        return Some(Piece::Param(name));
+                    }
+                    self.pending = Some(name);
+                    return Some(Piece::Text(text));
+                }
+            }
+            self.i += 1;
+        }
+        if self.text_start < s.len() {
+            let text = &s[self.text_start..];
+            self.text_start = s.len();
+            return Some(Piece::Text(text));
+        }
+        None
     }
-    if text_start < s.len() {
-        pieces.push(Piece::Text(&s[text_start..]));
-    }
-    pieces
 }
 
 /// The length of the name when `rest` starts with `name>`.
@@ -438,6 +467,45 @@ mod tests {
                 proptest::collection::vec(inner, 0..4).prop_map(ScopeExpr::AnyOf),
             ]
         })
+    }
+
+    /// The splitter as first written, collecting into a list (the oracle of the iterator).
+    fn split_reference(s: &str) -> Vec<String> {
+        let mut pieces = Vec::new();
+        let mut text_start = 0;
+        let mut i = 0;
+        let bytes = s.as_bytes();
+        while i < bytes.len() {
+            if bytes[i] == b'<' {
+                if let Some(len) = placeholder_len(&s[i + 1..]) {
+                    if text_start < i {
+                        pieces.push(format!("T{}", &s[text_start..i]));
+                    }
+                    pieces.push(format!("P{}", &s[i + 1..i + 1 + len]));
+                    i += len + 2;
+                    text_start = i;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        if text_start < s.len() {
+            pieces.push(format!("T{}", &s[text_start..]));
+        }
+        pieces
+    }
+
+    proptest! {
+        #[test]
+        fn placeholder_pieces_match_the_list_based_splitter(s in "[a-z<>:_/é]{0,30}") {
+            let pieces: Vec<String> = split_placeholders(&s)
+                .map(|p| match p {
+                    Piece::Text(t) => format!("T{t}"),
+                    Piece::Param(n) => format!("P{n}"),
+                })
+                .collect();
+            prop_assert_eq!(pieces, split_reference(&s));
+        }
     }
 
     proptest! {

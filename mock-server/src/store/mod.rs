@@ -8,7 +8,8 @@
 //! Invariants kept by the methods here (and only they change the maps):
 //! - every worker is in `workers` and in exactly one entry of `pool_workers` and `group_workers`;
 //! - `counters` equal what counting the workers would give, per pool and launch configuration;
-//! - `pool_config_texts` holds, for every pool and only for pools, the text of its `config`.
+//! - `pool_index` holds, for every pool and only for pools, its sort key and the text of its
+//!   `config`.
 //!
 //! [`snapshot`] copies the whole store (hidden fields included) for the state file and rebuilds it.
 
@@ -37,14 +38,22 @@ use model::{
 /// Launch-configuration key of the counters: `None` for workers without one.
 pub type LaunchConfigKey = Option<String>;
 
+/// What [`Store`] knows of a pool by its id.
+#[derive(Debug, Clone)]
+struct PoolIndex {
+    key: PoolSortKey,
+    config_text: Option<Box<RawValue>>,
+}
+
 /// All the state of one mock worker-manager.
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     pools: BTreeMap<PoolSortKey, WorkerPool>,
-    /// Each pool's `config` as the pretty JSON text `workerPool` sends, kept with the pool by
-    /// [`Store::put_pool`] (the only way a pool changes): serializing a launch configuration on
-    /// every read was the largest part of a `workerPool` call (issue 9).
-    pool_config_texts: FastMap<Arc<str>, Box<RawValue>>,
+    /// Each pool by id: its key in `pools` and its `config` as the pretty JSON text `workerPool`
+    /// sends, kept with the pool by [`Store::put_pool`] (the only way a pool changes). Serializing
+    /// a launch configuration on every read was the largest part of a `workerPool` call, and
+    /// building a sort key (case folding) for every lookup the next (issue 9).
+    pool_index: FastMap<Arc<str>, PoolIndex>,
     /// Boxed: a hash table keeps its slots inline and, right after it doubles, half of them are
     /// empty, so an inline ~330-byte worker cost up to ~700 bytes of table per worker (issue 9).
     /// Boxed, a slot is a key and a pointer.
@@ -110,30 +119,29 @@ impl Store {
 
     /// The pool `id`.
     pub fn pool(&self, id: &str) -> Option<&WorkerPool> {
-        self.pools.get(&PoolSortKey::new(Arc::from(id)))
+        self.pools.get(&self.pool_index.get(id)?.key)
     }
 
     /// Inserts or replaces a pool.
     pub fn put_pool(&mut self, pool: WorkerPool) {
         let id = pool.worker_pool_id.clone();
-        match config_text(&pool.config) {
-            Some(text) => self.pool_config_texts.insert(id.clone(), text),
-            None => self.pool_config_texts.remove(&id),
-        };
-        self.pools.insert(PoolSortKey::new(id), pool);
+        let key = PoolSortKey::new(id.clone());
+        let config_text = config_text(&pool.config);
+        self.pools.insert(key.clone(), pool);
+        self.pool_index.insert(id, PoolIndex { key, config_text });
     }
 
     /// Removes a pool (the daily cleanup job's work; the API never does this).
     pub fn remove_pool(&mut self, id: &str) -> Option<WorkerPool> {
-        self.pool_config_texts.remove(id);
-        self.pools.remove(&PoolSortKey::new(Arc::from(id)))
+        let index = self.pool_index.remove(id)?;
+        self.pools.remove(&index.key)
     }
 
     /// The `config` of pool `id` as pretty JSON text indented for a member of a top-level object
     /// (every line after the first two spaces deeper than at the top), exactly as `serde_json`'s
     /// pretty printer writes it there; `None` for an unknown pool.
     pub fn pool_config_text(&self, id: &str) -> Option<&RawValue> {
-        self.pool_config_texts.get(id).map(|t| &**t)
+        self.pool_index.get(id)?.config_text.as_deref()
     }
 
     /// All pools in list order.
@@ -377,10 +385,13 @@ impl Store {
                 return Err(format!("worker {:?} missing from its pool index", w.key()));
             }
         }
-        if self.pool_config_texts.len() != self.pools.len() {
-            return Err("a pool's config text is missing or left over".into());
+        if self.pool_index.len() != self.pools.len() {
+            return Err("a pool's index entry is missing or left over".into());
         }
-        for p in self.pools.values() {
+        for (key, p) in &self.pools {
+            if self.pool_index.get(&p.worker_pool_id).map(|i| &i.key) != Some(key) {
+                return Err(format!("the index of {} is wrong", p.worker_pool_id));
+            }
             let text = self.pool_config_text(&p.worker_pool_id).map(RawValue::get);
             if text != config_text(&p.config).as_deref().map(RawValue::get) {
                 return Err(format!("the config text of {} is stale", p.worker_pool_id));

@@ -101,7 +101,7 @@ impl Snapshot {
         // Exhaustive on purpose: a new field of `Store` must be saved here or declared derived.
         let Store {
             pools,
-            pool_config_texts: _,
+            pool_index: _,
             workers,
             pool_workers: _,
             group_workers: _,
