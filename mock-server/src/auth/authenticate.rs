@@ -129,13 +129,7 @@ fn authenticate_header(
 ) -> Result<Authenticated, AuthError> {
     let header = parse_authorization_header(authorization)?;
     let attrs = header.required()?;
-    let loaded = load_credentials(
-        clients,
-        attrs.id,
-        header.ext,
-        now_ms,
-        anonymous_scopes,
-    )?;
+    let loaded = load_credentials(clients, attrs.id, header.ext, now_ms, anonymous_scopes)?;
 
     let mac_over = |resource: &str| {
         compute_mac(

@@ -329,10 +329,15 @@ pub fn get(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiError> {
         .pool(id)
         .ok_or_else(|| ApiError::not_found("Worker pool does not exist"))?;
     let counters = store.pool_counters(id);
-    match store.pool_config_text(id) {
-        Some(config) => Ok(PoolView::of(pool, config, &counters).render()),
-        None => Rendered::of(&render(pool, &counters)),
-    }
+    let Some(config) = store.pool_config_text(id) else {
+        return Rendered::of(&render(pool, &counters));
+    };
+    // Polling a pool answers the same bytes until the pool or its counters change.
+    let fresh = || PoolView::of(pool, config, &counters).render().0;
+    let text = store
+        .pool_answer(id, &counters, fresh)
+        .unwrap_or_else(fresh);
+    Ok(Rendered(text))
 }
 
 fn pool_page<'s>(

@@ -24,8 +24,9 @@ use std::collections::{BTreeMap, HashMap};
 /// worker hashes a three-string key; SipHash made those lookups a tenth of a page's CPU time
 /// (issue 9). The hasher is still seeded per process.
 pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
 use serde_json::value::RawValue;
 
 use crate::provider::{null_provider, Provider};
@@ -39,10 +40,24 @@ use model::{
 pub type LaunchConfigKey = Option<String>;
 
 /// What [`Store`] knows of a pool by its id.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct PoolIndex {
     key: PoolSortKey,
     config_text: Option<Box<RawValue>>,
+    /// The last `workerPool` answer rendered for this version of the pool, with the counters it
+    /// showed (see [`Store::pool_answer`]). A new version of the pool gets a new index entry.
+    answer: Mutex<Option<(Counters, Bytes)>>,
+}
+
+impl Clone for PoolIndex {
+    /// A copy forgets the remembered answer (it is only ever a cache).
+    fn clone(&self) -> PoolIndex {
+        PoolIndex {
+            key: self.key.clone(),
+            config_text: self.config_text.clone(),
+            answer: Mutex::new(None),
+        }
+    }
 }
 
 /// All the state of one mock worker-manager.
@@ -128,7 +143,38 @@ impl Store {
         let key = PoolSortKey::new(id.clone());
         let config_text = config_text(&pool.config);
         self.pools.insert(key.clone(), pool);
-        self.pool_index.insert(id, PoolIndex { key, config_text });
+        let answer = Mutex::new(None);
+        self.pool_index.insert(
+            id,
+            PoolIndex {
+                key,
+                config_text,
+                answer,
+            },
+        );
+    }
+
+    /// The `workerPool` answer of pool `id` showing `counters`: the one rendered before when
+    /// neither the pool nor these counters changed since, else `render()`'s, remembered for next
+    /// time. The answer is a function of the pool (fixed until [`Store::put_pool`] replaces its
+    /// index entry) and the counters (compared here), so a remembered one is never stale. `None`
+    /// for an unknown pool.
+    pub fn pool_answer(
+        &self,
+        id: &str,
+        counters: &Counters,
+        render: impl FnOnce() -> Bytes,
+    ) -> Option<Bytes> {
+        let index = self.pool_index.get(id)?;
+        let mut answer = index.answer.lock().unwrap_or_else(|p| p.into_inner());
+        match &*answer {
+            Some((shown, text)) if shown == counters => Some(text.clone()),
+            _ => {
+                let text = render();
+                *answer = Some((*counters, text.clone()));
+                Some(text)
+            }
+        }
     }
 
     /// Removes a pool (the daily cleanup job's work; the API never does this).
@@ -414,6 +460,55 @@ mod tests {
     use super::model::{ProviderData, WorkerState};
     use super::*;
     use proptest::prelude::*;
+
+    fn a_pool(id: &str, description: &str) -> WorkerPool {
+        WorkerPool {
+            worker_pool_id: Arc::from(id),
+            provider_id: "static".into(),
+            previous_provider_ids: Vec::new(),
+            description: description.into(),
+            config: serde_json::json!({}),
+            owner: "o@example.com".into(),
+            email_on_error: false,
+            created: 1,
+            last_modified: 1,
+            provider_data: serde_json::json!({}),
+        }
+    }
+
+    /// A remembered `workerPool` answer serves only the pool version and counters it showed.
+    #[test]
+    fn pool_answers_are_remembered_per_pool_version_and_counters() {
+        let mut s = Store::new(Vec::new());
+        s.put_pool(a_pool("p/a", "one"));
+        let renders = std::cell::Cell::new(0);
+        let answer = |s: &Store, counters: &Counters, text: &'static str| {
+            s.pool_answer("p/a", counters, || {
+                renders.set(renders.get() + 1);
+                Bytes::from_static(text.as_bytes())
+            })
+        };
+        let none = Counters::default();
+        let mut one = Counters::default();
+        one.apply(WorkerState::Running, 2, true);
+        assert_eq!(answer(&s, &none, "v1").as_deref(), Some(&b"v1"[..]));
+        assert_eq!(answer(&s, &none, "unused").as_deref(), Some(&b"v1"[..]));
+        assert_eq!(renders.get(), 1);
+        // Other counters: rendered again, and that answer is the one remembered now.
+        assert_eq!(answer(&s, &one, "v2").as_deref(), Some(&b"v2"[..]));
+        assert_eq!(answer(&s, &one, "unused").as_deref(), Some(&b"v2"[..]));
+        assert_eq!(answer(&s, &none, "v3").as_deref(), Some(&b"v3"[..]));
+        assert_eq!(renders.get(), 3);
+        // A new version of the pool forgets it, and so does a copy of the store.
+        s.put_pool(a_pool("p/a", "two"));
+        assert_eq!(answer(&s, &none, "v4").as_deref(), Some(&b"v4"[..]));
+        let copy = s.clone();
+        assert_eq!(answer(&copy, &none, "v5").as_deref(), Some(&b"v5"[..]));
+        assert_eq!(renders.get(), 5);
+        assert_eq!(s.pool_answer("p/none", &none, || Bytes::new()), None);
+        s.remove_pool("p/a");
+        assert_eq!(answer(&s, &none, "v6"), None);
+    }
 
     /// Workers of one pool share one copy of the pool id, and of one group one copy of the group
     /// name, whatever copies they were inserted with; removing the last worker of a group and
