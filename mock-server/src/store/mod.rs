@@ -505,7 +505,7 @@ mod tests {
         let copy = s.clone();
         assert_eq!(answer(&copy, &none, "v5").as_deref(), Some(&b"v5"[..]));
         assert_eq!(renders.get(), 5);
-        assert_eq!(s.pool_answer("p/none", &none, || Bytes::new()), None);
+        assert_eq!(s.pool_answer("p/none", &none, Bytes::new), None);
         s.remove_pool("p/a");
         assert_eq!(answer(&s, &none, "v6"), None);
     }
