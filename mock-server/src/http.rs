@@ -147,11 +147,13 @@ fn standard_headers(headers: &mut HeaderMap, svc: &Service, trace_id: Option<&He
 /// Host and port as the client addressed them (for the Hawk MAC): `X-Forwarded-Port`, then
 /// `X-Forwarded-Proto: https` (443), then the `Host` header's port, then 80.
 pub fn host_and_port(headers: &HeaderMap) -> (String, u16) {
-    let text = |k: &str| headers.get(k).and_then(|v| v.to_str().ok());
+    static FORWARDED_PORT: HeaderName = HeaderName::from_static("x-forwarded-port");
+    static FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+    let text = |k: &HeaderName| headers.get(k).and_then(|v| v.to_str().ok());
     crate::auth::header_host_port(
-        text("host"),
-        text("x-forwarded-port"),
-        text("x-forwarded-proto"),
+        text(&header::HOST),
+        text(&FORWARDED_PORT),
+        text(&FORWARDED_PROTO),
         false,
     )
 }
@@ -251,9 +253,13 @@ async fn api(svc: Arc<Service>, start: usize, req: Request) -> Response {
         }
         RouteOutcome::Matched(m) => {
             entry.method = Some(Cow::Borrowed(m.entry.name.as_str()));
-            let resp = match tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, MAX_BODY_BYTES))
-                .await
-            {
+            // A request without a body (most GETs) needs no read and no timer.
+            let read = if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
+                Ok(Ok(Bytes::new()))
+            } else {
+                tokio::time::timeout(BODY_READ_TIMEOUT, to_bytes(body, MAX_BODY_BYTES)).await
+            };
+            let resp = match read {
                 Err(_elapsed) => {
                     entry.status = 408;
                     refuse(
