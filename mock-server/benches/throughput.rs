@@ -1242,8 +1242,9 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
             }
         );
         println!(
-            "  record sizes         Worker {} bytes (boxed) + WorkerKey {} bytes and a pointer \
-             inline in the store's HashMap (the table part jumps when it doubles)",
+            "  record sizes         Worker {} bytes (boxed; one pointer per slot of the store's \
+             worker table, whose size jumps when it doubles) + a WorkerKey ({} bytes) in each \
+             of the pool and group indexes",
             std::mem::size_of::<Worker>(),
             std::mem::size_of::<worker_manager_mock::store::model::WorkerKey>()
         );

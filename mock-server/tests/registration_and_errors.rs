@@ -83,7 +83,7 @@ fn cloud_worker(pool: &str, provider: &str, id: &str, now: i64) -> Worker {
         worker_pool_id: Arc::from(pool),
         worker_group: Arc::from("wg"),
         worker_id: Arc::from(id),
-        provider_id: provider.to_string(),
+        provider_id: provider.into(),
         created: now - HOUR,
         expires: now + 7 * DAY,
         state: WorkerState::Requested,

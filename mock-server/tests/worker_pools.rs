@@ -121,7 +121,7 @@ fn stored(
         worker_pool_id: Arc::from(pool),
         worker_group: Arc::from("wg"),
         worker_id: Arc::from(id),
-        provider_id: provider.to_string(),
+        provider_id: provider.into(),
         created: now,
         expires: now + 400 * DAY,
         state,

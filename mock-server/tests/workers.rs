@@ -96,7 +96,7 @@ fn stored(
         worker_pool_id: Arc::from(pool),
         worker_group: Arc::from(group),
         worker_id: Arc::from(id),
-        provider_id: provider.to_string(),
+        provider_id: provider.into(),
         created,
         expires: created + 400 * DAY,
         state,

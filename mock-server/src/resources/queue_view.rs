@@ -24,7 +24,7 @@ fn joined(store: &Store, q: &QueueWorker) -> (String, u64, String, Option<String
         Some(w) => (
             w.state.as_str().to_string(),
             w.capacity,
-            w.provider_id.clone(),
+            w.provider_id.to_string(),
             w.launch_config_id.clone(),
         ),
         None => ("standalone".into(), 0, "none".into(), None),

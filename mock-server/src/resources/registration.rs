@@ -129,7 +129,7 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     if worker.expires < now {
         return Err(ApiError::input(format!("Worker {wg}/{wi} has expired")));
     }
-    if worker.provider_id != provider_id {
+    if *worker.provider_id != *provider_id {
         return Err(ApiError::input(format!(
             "Worker {wg}/{wi} does not have provider {provider_id}"
         )));

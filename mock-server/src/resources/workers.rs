@@ -117,7 +117,7 @@ pub fn render(w: &Worker) -> Value {
     m.insert("workerPoolId".into(), w.worker_pool_id.as_ref().into());
     m.insert("workerGroup".into(), w.worker_group.as_ref().into());
     m.insert("workerId".into(), w.worker_id.as_ref().into());
-    m.insert("providerId".into(), w.provider_id.clone().into());
+    m.insert("providerId".into(), (*w.provider_id).into());
     m.insert("created".into(), format_ms(w.created).into());
     m.insert("expires".into(), format_ms(w.expires).into());
     m.insert("state".into(), w.state.as_str().into());
@@ -223,7 +223,7 @@ pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         worker_pool_id: store.intern_pool_id(&pool.worker_pool_id),
         worker_group: Arc::from(call.param("workerGroup")),
         worker_id: Arc::from(call.param("workerId")),
-        provider_id: provider.provider_id.clone(),
+        provider_id: Arc::from(provider.provider_id.as_str()),
         created: call.now,
         expires,
         state: WorkerState::Running,

@@ -154,7 +154,7 @@ pub fn touched_provider(
     let pool = field("workerPoolId")?;
     if let (Some(g), Some(i)) = (field("workerGroup"), field("workerId")) {
         if let Some(w) = store.worker(&WorkerKey::new(pool, g, i)) {
-            return Some(w.provider_id.clone());
+            return Some(w.provider_id.to_string());
         }
     }
     store.pool(pool).map(|p| p.provider_id.clone())

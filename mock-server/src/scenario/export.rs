@@ -115,7 +115,7 @@ fn export_worker(w: &Worker) -> SeedWorker {
         worker_pool_id: w.worker_pool_id.to_string(),
         worker_group: w.worker_group.to_string(),
         worker_id: w.worker_id.to_string(),
-        provider_id: Some(w.provider_id.clone()),
+        provider_id: Some(w.provider_id.to_string()),
         state: w.state,
         capacity: w.capacity,
         created: Some(format_ms(w.created)),

@@ -137,7 +137,7 @@ fn apply(svc: &Service, seed: &Seed) -> Result<(), Issue> {
             worker_pool_id: store.intern_pool_id(&w.worker_pool_id),
             worker_group: Arc::from(w.worker_group.as_str()),
             worker_id: Arc::from(""),
-            provider_id,
+            provider_id: provider_id.into(),
             created,
             expires: t(&w.expires, now + 30 * DAY),
             state: w.state,
@@ -696,7 +696,7 @@ mod tests {
         assert_eq!(w.created, now - HOUR);
         assert_eq!(w.expires, now + 30 * DAY);
         assert_eq!(w.state, WorkerState::Running);
-        assert_eq!(w.provider_id, "static");
+        assert_eq!(&*w.provider_id, "static");
         let secret = w.provider_data.static_secret.clone().unwrap();
         assert_eq!(secret.len(), 44);
         let w0 = store.worker(&WorkerKey::new("p/x", "g", "w-0")).unwrap();

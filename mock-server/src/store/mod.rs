@@ -17,6 +17,7 @@ pub mod collation;
 pub mod model;
 pub mod paging;
 pub mod snapshot;
+pub mod table;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,6 +36,7 @@ use collation::PoolSortKey;
 use model::{
     Counters, LaunchConfig, PoolError, QueueWorker, Recency, Worker, WorkerKey, WorkerPool,
 };
+use table::WorkerTable;
 
 /// Launch-configuration key of the counters: `None` for workers without one.
 pub type LaunchConfigKey = Option<String>;
@@ -71,8 +73,8 @@ pub struct Store {
     pool_index: FastMap<Arc<str>, PoolIndex>,
     /// Boxed: a hash table keeps its slots inline and, right after it doubles, half of them are
     /// empty, so an inline ~330-byte worker cost up to ~700 bytes of table per worker (issue 9).
-    /// Boxed, a slot is a key and a pointer.
-    workers: FastMap<WorkerKey, Box<Worker>>,
+    /// Boxed, and keyed by the ids inside the worker ([`table`]), a slot is one pointer.
+    workers: WorkerTable,
     pool_workers: FastMap<Arc<str>, BTreeMap<Recency, WorkerKey>>,
     group_workers: FastMap<(Arc<str>, Arc<str>), BTreeMap<Recency, WorkerKey>>,
     counters: FastMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>>,
@@ -80,6 +82,8 @@ pub struct Store {
     launch_configs: FastMap<String, BTreeMap<String, LaunchConfig>>,
     queue_workers: BTreeMap<(String, String, String), QueueWorker>,
     providers: Vec<Provider>,
+    /// The provider ids workers were stored with, one shared copy each.
+    provider_ids: Vec<Arc<str>>,
     seq: u64,
 }
 
@@ -210,7 +214,7 @@ impl Store {
 
     /// The worker `key`.
     pub fn worker(&self, key: &WorkerKey) -> Option<&Worker> {
-        self.workers.get(key).map(|w| &**w)
+        self.workers.get(key)
     }
 
     /// Number of workers stored.
@@ -224,6 +228,7 @@ impl Store {
         self.remove_worker(&key);
         worker.worker_pool_id = self.intern_pool_id(&worker.worker_pool_id);
         worker.worker_group = self.intern_group(&worker.worker_pool_id, &worker.worker_group);
+        worker.provider_id = self.intern_provider_id(&worker.provider_id);
         worker.seq = self.next_seq();
         let key = worker.key();
         let rec = worker.recency();
@@ -236,7 +241,17 @@ impl Store {
             .or_default()
             .insert(rec, key.clone());
         self.count(&worker, true);
-        self.workers.insert(key, Box::new(worker));
+        self.workers.insert(Box::new(worker));
+    }
+
+    /// The stored copy of a provider id, shared by every worker of that provider (a deployment
+    /// has a handful of providers; the list only grows).
+    fn intern_provider_id(&mut self, id: &Arc<str>) -> Arc<str> {
+        if let Some(shared) = self.provider_ids.iter().find(|p| ***p == **id) {
+            return Arc::clone(shared);
+        }
+        self.provider_ids.push(Arc::clone(id));
+        Arc::clone(id)
     }
 
     /// The stored copy of a worker group's name, shared by every worker of the group (one
@@ -247,7 +262,8 @@ impl Store {
             .map_or_else(|| Arc::clone(group), |((_, g), _)| Arc::clone(g))
     }
 
-    /// Changes a worker in place; the counters follow. `created` must not change.
+    /// Changes a worker in place; the counters follow. `created` and the key must not change (they
+    /// are put back if `f` changes them).
     pub fn update_worker<R>(
         &mut self,
         key: &WorkerKey,
@@ -256,10 +272,16 @@ impl Store {
         let mut worker = self.workers.remove(key)?;
         self.count(&worker, false);
         let created = worker.created;
+        let ids = (
+            Arc::clone(&worker.worker_pool_id),
+            Arc::clone(&worker.worker_group),
+            Arc::clone(&worker.worker_id),
+        );
         let out = f(&mut worker);
         worker.created = created;
+        (worker.worker_pool_id, worker.worker_group, worker.worker_id) = ids;
         self.count(&worker, true);
-        self.workers.insert(key.clone(), worker);
+        self.workers.insert(worker);
         Some(out)
     }
 
@@ -312,7 +334,7 @@ impl Store {
 
     /// Every worker, in no particular order.
     pub fn all_workers(&self) -> impl Iterator<Item = &Worker> {
-        self.workers.values().map(|w| &**w)
+        self.workers.values()
     }
 
     /// The counters of a pool's workers per launch configuration.
@@ -510,9 +532,9 @@ mod tests {
         assert_eq!(answer(&s, &none, "v6"), None);
     }
 
-    /// Workers of one pool share one copy of the pool id, and of one group one copy of the group
-    /// name, whatever copies they were inserted with; removing the last worker of a group and
-    /// inserting again still works.
+    /// Workers of one pool share one copy of the pool id, of one group one copy of the group
+    /// name and of one provider one copy of its id, whatever copies they were inserted with;
+    /// removing the last worker of a group and inserting again still works.
     #[test]
     fn pool_ids_and_groups_are_interned() {
         let mut s = Store::default();
@@ -529,7 +551,13 @@ mod tests {
         assert!(Arc::ptr_eq(&a.worker_group, &b.worker_group));
         assert!(!Arc::ptr_eq(&a.worker_group, &c.worker_group));
         assert!(Arc::ptr_eq(&a.worker_pool_id, &c.worker_pool_id));
+        assert!(Arc::ptr_eq(&a.provider_id, &c.provider_id));
         assert_eq!(&*c.worker_group, "g2");
+        let other = Worker::new("p/q", "g1", "e", "aws", WorkerState::Running, 0);
+        s.insert_worker(other);
+        let e = get(&s, "g1", "e").unwrap();
+        assert_eq!(&*e.provider_id, "aws");
+        assert!(!Arc::ptr_eq(&a.provider_id, &e.provider_id));
         s.remove_worker(&c.key());
         s.insert_worker(w("g2", "d"));
         assert_eq!(&*get(&s, "g2", "d").unwrap().worker_group, "g2");

@@ -122,8 +122,8 @@ pub struct Worker {
     pub worker_group: Arc<str>,
     /// Worker id within the group.
     pub worker_id: Arc<str>,
-    /// Provider that started it.
-    pub provider_id: String,
+    /// Provider that started it (shared by the store's workers of that provider).
+    pub provider_id: Arc<str>,
     /// Creation time.
     pub created: Millis,
     /// When the record expires.
@@ -166,7 +166,7 @@ impl Worker {
             worker_pool_id: Arc::from(pool),
             worker_group: Arc::from(group),
             worker_id: Arc::from(id),
-            provider_id: provider_id.to_string(),
+            provider_id: Arc::from(provider_id),
             created: now,
             expires: now + 30 * crate::time::DAY,
             state,

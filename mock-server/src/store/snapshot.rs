@@ -102,6 +102,7 @@ impl Snapshot {
         let Store {
             pools,
             pool_index: _,
+            provider_ids: _,
             workers,
             pool_workers: _,
             group_workers: _,
@@ -112,7 +113,7 @@ impl Snapshot {
             providers,
             seq,
         } = store;
-        let mut workers: Vec<Worker> = workers.values().map(|w| Worker::clone(w)).collect();
+        let mut workers: Vec<Worker> = workers.values().cloned().collect();
         workers.sort_by_key(|w| w.seq);
         let mut errors: Vec<PoolError> =
             errors.values().flat_map(|m| m.values()).cloned().collect();
