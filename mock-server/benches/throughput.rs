@@ -22,16 +22,19 @@
 //! | | `WM_BENCH_SERVER_THREADS=N` | what-if runs: tokio worker threads of the server processes (default nproc, as `wm-mock`) |
 //!
 //! Every server runs in its own process (this binary again, with `WM_BENCH_ROLE` set), so its
-//! resident memory and CPU time come from the OS apart from the load generator's: the baseline
-//! (bare axum, the same `workerPool` body bytes, no auth, no validation), a wm-mock with default
-//! options (strict Hawk auth, journal on, response validation on) and a wm-mock for the scale
-//! test. The load generator (this process) opens one task per keep-alive connection and records
-//! every latency; Hawk signing happens before a request's clock starts.
+//! resident memory and CPU time come from the OS apart from the load generator's: two baselines
+//! (axum, no auth, no validation, no journal, no store: "baseline" gets wm-mock's signed request
+//! and answers with wm-mock's bytes, headers included; "bare" gets it unsigned and answers with
+//! the body only), a wm-mock with default options (strict Hawk auth, journal on, response
+//! validation on) for the read loads, another for the write load (the workers it creates stay
+//! stored), and one for the scale test. The load generator (this process) opens one task per
+//! keep-alive connection and records every latency; Hawk signing happens before a request's clock
+//! starts.
 //!
-//! The load cases run in interleaved rounds (baseline, GET, list, register, writes, then again),
-//! each round a slice of the case's duration with its own warm-up, and each case's figures sum its
-//! slices. A shared VM's speed drifts by tens of percent over minutes; interleaving makes the
-//! baseline and the wm-mock cases see the same drift, so their ratio holds still.
+//! The load cases run in interleaved rounds (baseline, bare, GET, list, register, writes, then
+//! again), each round a slice of the case's duration with its own warm-up, and each case's figures
+//! sum its slices. A shared VM's speed drifts by tens of percent over minutes; interleaving makes
+//! the baselines and the wm-mock cases see the same drift, so their ratios hold steadier.
 
 mod support;
 
