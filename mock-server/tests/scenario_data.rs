@@ -849,7 +849,7 @@ proptest! {
         prop_assert_eq!(export_seed(&b), exported);
         b.store().check_invariants().map_err(TestCaseError::fail)?;
         // Workers keep their list order (newest first, ties by insertion).
-        let order = |svc: &Service| -> Vec<Vec<WorkerKey>> {
+        let order = |svc: &Service| -> Vec<Vec<(std::sync::Arc<str>, std::sync::Arc<str>)>> {
             let store = svc.store();
             store.pools().values().map(|p| {
                 store.pool_worker_index(&p.worker_pool_id)

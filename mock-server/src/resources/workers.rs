@@ -355,29 +355,29 @@ pub fn should_terminate(svc: &Service, call: &Call<'_>) -> Result<Value, ApiErro
     Ok(json!({"terminate": terminate, "reason": reason}))
 }
 
-/// One newest-first page of workers from `index`, filtered.
-fn worker_page(
-    store: &Store,
-    index: Option<&BTreeMap<Recency, WorkerKey>>,
+/// One newest-first page of workers from `index`, filtered; `lookup` finds an entry's worker.
+fn worker_page<'s, V>(
+    index: Option<&'s BTreeMap<Recency, V>>,
     call: &Call<'_>,
+    lookup: impl Fn(&V) -> Option<&'s Worker>,
     keep: impl Fn(&Worker) -> bool,
 ) -> Result<Rendered, ApiError> {
     let req = call.page_request()?;
     let empty = BTreeMap::new();
     let index = index.unwrap_or(&empty);
-    // Each worker is looked up once: the filter keeps what it found, and the page's keys (a
-    // subsequence of the accepted ones, in order: the pager may also accept keys it skips or
+    // Each worker is looked up once: the filter keeps what it found, and the page's entries (a
+    // subsequence of the accepted ones, in order: the pager may also accept entries it skips or
     // probes past the page) are matched to it by identity.
-    let mut accepted: Vec<(*const WorkerKey, &Worker)> = Vec::new();
+    let mut accepted: Vec<(*const V, &Worker)> = Vec::new();
     let page = req.page(
         'w',
         index,
         (Bound::Unbounded, Bound::Unbounded),
         recency_cursor,
         parse_recency,
-        |k| match store.worker(k) {
+        |v| match lookup(v) {
             Some(w) if keep(w) => {
-                accepted.push((k, w));
+                accepted.push((v, w));
                 true
             }
             _ => false,
@@ -389,7 +389,7 @@ fn worker_page(
         workers: page
             .items
             .into_iter()
-            .filter_map(|k| found.find(|(a, _)| std::ptr::eq(*a, k)))
+            .filter_map(|v| found.find(|(a, _)| std::ptr::eq(*a, v)))
             .map(|(_, w)| WorkerView::of(w))
             .collect(),
     };
@@ -399,8 +399,14 @@ fn worker_page(
 /// `listWorkersForWorkerGroup`: newest first; no pool check.
 pub fn list_for_group(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiError> {
     let store = svc.store_read();
-    let index = store.group_worker_index(call.param("workerPoolId"), call.param("workerGroup"));
-    worker_page(&store, index, call, |_| true)
+    let (pool, group) = (call.param("workerPoolId"), call.param("workerGroup"));
+    let index = store.group_worker_index(pool, group);
+    worker_page(
+        index,
+        call,
+        |id| store.worker_by_ids(pool, group, id),
+        |_| true,
+    )
 }
 
 /// `listWorkersForWorkerPool`: newest first, optionally filtered by `state` and
@@ -413,7 +419,9 @@ pub fn list_for_pool(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiErro
     }
     let state = call.query("state").map(str::to_string);
     let lc = call.query("launchConfigId").map(str::to_string);
-    worker_page(&store, store.pool_worker_index(pool_id), call, |w| {
+    let index = store.pool_worker_index(pool_id);
+    let lookup = |(group, id): &(Arc<str>, Arc<str>)| store.worker_by_ids(pool_id, group, id);
+    worker_page(index, call, lookup, |w| {
         state.as_deref().is_none_or(|s| w.state.as_str() == s)
             && lc
                 .as_deref()

@@ -38,6 +38,12 @@ use model::{
 };
 use table::WorkerTable;
 
+/// A worker's entry in its pool's index: its group and id.
+pub type GroupAndId = (Arc<str>, Arc<str>);
+
+/// One pool's group indexes: each group's workers newest first, as ids.
+type GroupIndexes = FastMap<Arc<str>, BTreeMap<Recency, Arc<str>>>;
+
 /// Launch-configuration key of the counters: `None` for workers without one.
 pub type LaunchConfigKey = Option<String>;
 
@@ -75,8 +81,11 @@ pub struct Store {
     /// empty, so an inline ~330-byte worker cost up to ~700 bytes of table per worker (issue 9).
     /// Boxed, and keyed by the ids inside the worker ([`table`]), a slot is one pointer.
     workers: WorkerTable,
-    pool_workers: FastMap<Arc<str>, BTreeMap<Recency, WorkerKey>>,
-    group_workers: FastMap<(Arc<str>, Arc<str>), BTreeMap<Recency, WorkerKey>>,
+    /// Each pool's workers newest first, as (group, id): the pool is the index's. Holding less
+    /// than a whole [`WorkerKey`] per entry saves 16 bytes a worker here and 32 in `group_workers`.
+    pool_workers: FastMap<Arc<str>, BTreeMap<Recency, GroupAndId>>,
+    /// Each pool's groups' workers newest first, as ids.
+    group_workers: FastMap<Arc<str>, GroupIndexes>,
     counters: FastMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>>,
     errors: FastMap<String, BTreeMap<Recency, PoolError>>,
     launch_configs: FastMap<String, BTreeMap<String, LaunchConfig>>,
@@ -230,16 +239,22 @@ impl Store {
         worker.worker_group = self.intern_group(&worker.worker_pool_id, &worker.worker_group);
         worker.provider_id = self.intern_provider_id(&worker.provider_id);
         worker.seq = self.next_seq();
-        let key = worker.key();
+        let (pool, group, id) = (
+            &worker.worker_pool_id,
+            &worker.worker_group,
+            &worker.worker_id,
+        );
         let rec = worker.recency();
         self.pool_workers
-            .entry(key.worker_pool_id.clone())
+            .entry(Arc::clone(pool))
             .or_default()
-            .insert(rec, key.clone());
+            .insert(rec, (Arc::clone(group), Arc::clone(id)));
         self.group_workers
-            .entry((key.worker_pool_id.clone(), key.worker_group.clone()))
+            .entry(Arc::clone(pool))
             .or_default()
-            .insert(rec, key.clone());
+            .entry(Arc::clone(group))
+            .or_default()
+            .insert(rec, Arc::clone(id));
         self.count(&worker, true);
         self.workers.insert(Box::new(worker));
     }
@@ -258,8 +273,9 @@ impl Store {
     /// allocation per group instead of one per worker).
     fn intern_group(&self, pool: &Arc<str>, group: &Arc<str>) -> Arc<str> {
         self.group_workers
-            .get_key_value(&(Arc::clone(pool), Arc::clone(group)))
-            .map_or_else(|| Arc::clone(group), |((_, g), _)| Arc::clone(g))
+            .get(&**pool)
+            .and_then(|groups| groups.get_key_value(&**group))
+            .map_or_else(|| Arc::clone(group), |(g, _)| Arc::clone(g))
     }
 
     /// Changes a worker in place; the counters follow. `created` and the key must not change (they
@@ -296,11 +312,15 @@ impl Store {
                 self.pool_workers.remove(&key.worker_pool_id);
             }
         }
-        let gk = (key.worker_pool_id.clone(), key.worker_group.clone());
-        if let Some(m) = self.group_workers.get_mut(&gk) {
-            m.remove(&rec);
-            if m.is_empty() {
-                self.group_workers.remove(&gk);
+        if let Some(groups) = self.group_workers.get_mut(&key.worker_pool_id) {
+            if let Some(m) = groups.get_mut(&key.worker_group) {
+                m.remove(&rec);
+                if m.is_empty() {
+                    groups.remove(&key.worker_group);
+                }
+            }
+            if groups.is_empty() {
+                self.group_workers.remove(&key.worker_pool_id);
             }
         }
         Some(*worker)
@@ -318,18 +338,24 @@ impl Store {
         }
     }
 
-    /// Workers of a pool, newest first (keys only; look each up with [`Store::worker`]).
-    pub fn pool_worker_index(&self, pool: &str) -> Option<&BTreeMap<Recency, WorkerKey>> {
+    /// Workers of a pool, newest first, as (group, id) (look each up with
+    /// [`Store::worker_by_ids`]).
+    pub fn pool_worker_index(&self, pool: &str) -> Option<&BTreeMap<Recency, GroupAndId>> {
         self.pool_workers.get(pool)
     }
 
-    /// Workers of a pool's group, newest first.
+    /// Workers of a pool's group, newest first, as ids.
     pub fn group_worker_index(
         &self,
         pool: &str,
         group: &str,
-    ) -> Option<&BTreeMap<Recency, WorkerKey>> {
-        self.group_workers.get(&(Arc::from(pool), Arc::from(group)))
+    ) -> Option<&BTreeMap<Recency, Arc<str>>> {
+        self.group_workers.get(pool)?.get(group)
+    }
+
+    /// The worker with these ids (what the indexes give), without building a [`WorkerKey`].
+    pub fn worker_by_ids(&self, pool: &str, group: &str, id: &str) -> Option<&Worker> {
+        self.workers.get_by_ids((pool, group, id))
     }
 
     /// Every worker, in no particular order.
@@ -436,7 +462,12 @@ impl Store {
             return Err("pool counters differ from a recount of the workers".into());
         }
         let indexed: usize = self.pool_workers.values().map(BTreeMap::len).sum();
-        let grouped: usize = self.group_workers.values().map(BTreeMap::len).sum();
+        let grouped: usize = self
+            .group_workers
+            .values()
+            .flat_map(|groups| groups.values())
+            .map(BTreeMap::len)
+            .sum();
         if indexed != self.workers.len() || grouped != self.workers.len() {
             return Err(format!(
                 "indexes hold {indexed}/{grouped} entries for {} workers",
@@ -445,12 +476,15 @@ impl Store {
         }
         for w in self.workers.values() {
             let in_pool = self
-                .pool_workers
-                .get(&w.worker_pool_id)
+                .pool_worker_index(&w.worker_pool_id)
                 .and_then(|m| m.get(&w.recency()))
-                == Some(&w.key());
-            if !in_pool {
-                return Err(format!("worker {:?} missing from its pool index", w.key()));
+                .is_some_and(|(g, i)| *g == w.worker_group && *i == w.worker_id);
+            let in_group = self
+                .group_worker_index(&w.worker_pool_id, &w.worker_group)
+                .and_then(|m| m.get(&w.recency()))
+                .is_some_and(|i| *i == w.worker_id);
+            if !in_pool || !in_group {
+                return Err(format!("worker {:?} missing from its indexes", w.key()));
             }
         }
         if self.pool_index.len() != self.pools.len() {

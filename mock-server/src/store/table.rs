@@ -31,7 +31,11 @@ impl WorkerTable {
 
     /// The worker with `key`.
     pub fn get(&self, key: &WorkerKey) -> Option<&Worker> {
-        let want = key_parts(key);
+        self.get_by_ids(key_parts(key))
+    }
+
+    /// The worker with these (pool, group, id).
+    pub fn get_by_ids(&self, want: (&str, &str, &str)) -> Option<&Worker> {
         self.table
             .find(self.hash(want), |w| parts(w) == want)
             .map(|w| &**w)
@@ -118,6 +122,8 @@ mod tests {
                     _ => {
                         let got = table.get(&key).map(|w| w.capacity);
                         prop_assert_eq!(got, model.get(&key).copied());
+                        let by_ids = table.get_by_ids((&p, &g, &i)).map(|w| w.capacity);
+                        prop_assert_eq!(by_ids, got);
                     }
                 }
                 prop_assert_eq!(table.len(), model.len());
