@@ -1246,10 +1246,14 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
         );
         println!(
             "  record sizes         Worker {} bytes (boxed; one pointer per slot of the store's \
-             worker table, whose size jumps when it doubles) + a WorkerKey ({} bytes) in each \
-             of the pool and group indexes",
+             worker table, whose size jumps when it doubles) + a recency key and (group, id) \
+             ({} bytes) in the pool index + the key and the id ({} bytes) in the group index",
             std::mem::size_of::<Worker>(),
-            std::mem::size_of::<worker_manager_mock::store::model::WorkerKey>()
+            std::mem::size_of::<(
+                worker_manager_mock::store::model::Recency,
+                worker_manager_mock::store::GroupAndId,
+            )>(),
+            std::mem::size_of::<(worker_manager_mock::store::model::Recency, Arc<str>)>()
         );
         if p.listed != sc.workers {
             println!("  ERROR: listed {} of {} workers", p.listed, sc.workers);
