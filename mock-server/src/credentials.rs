@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::auth::certificate::issue_temporary_credentials;
 use crate::ids::Ids;
-use crate::store::model::Worker;
+use crate::store::model::WorkerKey;
 use crate::time::{Millis, MINUTE};
 
 /// The clientId the mock signs worker credentials with, as a deployment's worker-manager has.
@@ -56,12 +56,13 @@ pub fn worker_scopes(pool: &str, group: &str, id: &str) -> Vec<String> {
     ]
 }
 
-/// Issues the credentials of `worker`, valid from 15 minutes ago until `expires`, as the JSON
-/// `credentials` object of register/reregister responses.
+/// Issues the credentials of `worker` (started by `provider_id`), valid from 15 minutes ago until
+/// `expires`, as the JSON `credentials` object of register/reregister responses.
 pub fn worker_credentials(
     issuer: &Issuer,
     ids: &Ids,
-    worker: &Worker,
+    worker: &WorkerKey,
+    provider_id: &str,
     now: Millis,
     expires: Millis,
 ) -> Value {
@@ -70,7 +71,7 @@ pub fn worker_credentials(
         worker.worker_group.as_ref(),
         worker.worker_id.as_ref(),
     );
-    let name = format!("worker/{}/{pool}/{group}/{id}", worker.provider_id);
+    let name = format!("worker/{provider_id}/{pool}/{group}/{id}");
     let creds = issue_temporary_credentials(
         &issuer.client_id,
         &issuer.access_token,

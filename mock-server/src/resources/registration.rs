@@ -1,6 +1,8 @@
 //! The worker interface: registerWorker (trade an identity proof for credentials) and
 //! reregisterWorker (trade the reregistration secret for fresh credentials).
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use crate::call::Call;
@@ -91,6 +93,8 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let key = body_key(call);
     let provider_id = call.body_str("providerId");
     let now = call.now;
+    // Drawn before the store is locked: the lock is held only for the checks and the change.
+    let secret = svc.ids.secret44();
     let mut store = svc.store();
     // What is needed of the pool, read without copying it (its config can be large).
     let (pool_providers_ok, pool_timeout, pool_worker_config) = {
@@ -120,7 +124,7 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         )));
     }
     let (wg, wi) = (&key.worker_group, &key.worker_id);
-    let worker = store.worker(&key).cloned().ok_or_else(|| {
+    let worker = store.worker(&key).ok_or_else(|| {
         ApiError::not_found(format!(
             "Worker {wg}/{wi} in worker pool {} does not exist",
             key.worker_pool_id
@@ -135,13 +139,25 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         )));
     }
     let kind = provider.provider_type;
+    // What the rest needs of the stored worker, taken now: the store changes below, and the
+    // worker is not copied whole under the lock.
+    let identity = (worker.key(), Arc::clone(&worker.provider_id));
+    let fail_register = worker.provider_data.fail_register.clone();
+    let cloud_timeout = worker.provider_data.reregistration_timeout_ms;
+    let cloud_config = match kind {
+        ProviderType::Static => None,
+        _ => worker.provider_data.worker_config.clone(),
+    };
     if kind == ProviderType::Testing {
+        // The testing provider takes any proof, and sets the worker running even when it then
+        // fails the registration.
         store.update_worker(&key, |w| w.state = WorkerState::Running);
-        if let Some(text) = &worker.provider_data.fail_register {
-            return Err(ApiError::input(text.clone()));
+        if let Some(text) = fail_register {
+            return Err(ApiError::input(text));
         }
+    } else {
+        verify_proof(svc, kind, worker, &call.body["workerIdentityProof"])?;
     }
-    verify_proof(svc, kind, &worker, &call.body["workerIdentityProof"])?;
     let expires = match kind {
         ProviderType::Static => {
             let secs = pool_timeout;
@@ -159,12 +175,7 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
             })
         }
         ProviderType::Testing => now + HOUR,
-        _ => now.saturating_add(
-            worker
-                .provider_data
-                .reregistration_timeout_ms
-                .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT),
-        ),
+        _ => now.saturating_add(cloud_timeout.unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT)),
     };
     let expires = call
         .overrides
@@ -172,10 +183,9 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         .map_or(expires, |life| now.saturating_add(life));
     let worker_config = match kind {
         ProviderType::Static => pool_worker_config,
-        _ => worker.provider_data.worker_config.clone(),
+        _ => cloud_config,
     }
     .unwrap_or_else(|| json!({}));
-    let secret = svc.ids.secret44();
     let stored_secret = secret.clone();
     store.update_worker(&key, |w| {
         w.secret = Some(stored_secret);
@@ -187,7 +197,9 @@ pub fn register(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     });
     // Signing the certificate needs nothing from the store: other calls may go on meanwhile.
     drop(store);
-    let credentials = worker_credentials(svc.issuer(), &svc.ids, &worker, now, expires);
+    let (worker_key, provider) = identity;
+    let credentials =
+        worker_credentials(svc.issuer(), &svc.ids, &worker_key, &provider, now, expires);
     Ok(json!({
         "expires": format_ms(expires),
         "credentials": credentials,
@@ -206,9 +218,11 @@ pub fn reregister(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     ])?;
     let now = call.now;
     let given = call.body_str("secret");
+    // Drawn before the store is locked: the lock is held only for the checks and the change.
+    let secret = svc.ids.secret44();
     let mut store = svc.store();
     let refused = || ApiError::input("Could not generate credentials for this secret");
-    let worker = store.worker(&key).cloned().ok_or_else(refused)?;
+    let worker = store.worker(&key).ok_or_else(refused)?;
     let stored = worker.secret.as_deref().ok_or_else(refused)?;
     if !secret_eq(given, stored) {
         return Err(refused());
@@ -227,10 +241,10 @@ pub fn reregister(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
             .unwrap_or(DEFAULT_REREGISTRATION_TIMEOUT),
     );
     let expires = now.saturating_add(lifetime);
-    let secret = svc.ids.secret44();
+    let (worker_key, provider) = (worker.key(), Arc::clone(&worker.provider_id));
     let stored_secret = secret.clone();
     let cloud = call
-        .provider(&store, &worker.provider_id)
+        .provider(&store, &provider)
         .is_some_and(|p| p.provider_type.is_cloud());
     store.update_worker(&key, |w| {
         w.secret = Some(stored_secret);
@@ -239,7 +253,8 @@ pub fn reregister(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         }
     });
     drop(store);
-    let credentials = worker_credentials(svc.issuer(), &svc.ids, &worker, now, expires);
+    let credentials =
+        worker_credentials(svc.issuer(), &svc.ids, &worker_key, &provider, now, expires);
     Ok(json!({
         "expires": format_ms(expires),
         "credentials": credentials,

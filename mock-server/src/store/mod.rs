@@ -278,26 +278,27 @@ impl Store {
             .map_or_else(|| Arc::clone(group), |(g, _)| Arc::clone(g))
     }
 
-    /// Changes a worker in place; the counters follow. `created` and the key must not change (they
-    /// are put back if `f` changes them).
+    /// Changes a worker in place; the counters follow. Its ids, `created` and `seq` (what the
+    /// table and the indexes find it by) must not change: they are put back if `f` changes them.
     pub fn update_worker<R>(
         &mut self,
         key: &WorkerKey,
         f: impl FnOnce(&mut Worker) -> R,
     ) -> Option<R> {
-        let mut worker = self.workers.remove(key)?;
-        self.count(&worker, false);
-        let created = worker.created;
+        // In place: the worker keeps its slot in the table and its index entries (recency and
+        // ids do not change); only the counters follow.
+        let worker = self.workers.get_mut(key)?;
+        count(&mut self.counters, worker, false);
+        let (created, seq) = (worker.created, worker.seq);
         let ids = (
             Arc::clone(&worker.worker_pool_id),
             Arc::clone(&worker.worker_group),
             Arc::clone(&worker.worker_id),
         );
-        let out = f(&mut worker);
-        worker.created = created;
+        let out = f(worker);
+        (worker.created, worker.seq) = (created, seq);
         (worker.worker_pool_id, worker.worker_group, worker.worker_id) = ids;
-        self.count(&worker, true);
-        self.workers.insert(worker);
+        count(&mut self.counters, worker, true);
         Some(out)
     }
 
@@ -327,15 +328,7 @@ impl Store {
     }
 
     fn count(&mut self, w: &Worker, add: bool) {
-        let per_lc = self.counters.entry(w.worker_pool_id.clone()).or_default();
-        let c = per_lc.entry(w.launch_config_id.clone()).or_default();
-        c.apply(w.state, w.capacity, add);
-        if c.is_empty() {
-            per_lc.remove(&w.launch_config_id);
-            if per_lc.is_empty() {
-                self.counters.remove(&w.worker_pool_id);
-            }
-        }
+        count(&mut self.counters, w, add);
     }
 
     /// Workers of a pool, newest first, as (group, id) (look each up with
@@ -500,6 +493,23 @@ impl Store {
             }
         }
         Ok(())
+    }
+}
+
+/// Counts `w` in (`add`) or out of `counters`, dropping entries that become empty.
+fn count(
+    counters: &mut FastMap<Arc<str>, BTreeMap<LaunchConfigKey, Counters>>,
+    w: &Worker,
+    add: bool,
+) {
+    let per_lc = counters.entry(w.worker_pool_id.clone()).or_default();
+    let c = per_lc.entry(w.launch_config_id.clone()).or_default();
+    c.apply(w.state, w.capacity, add);
+    if c.is_empty() {
+        per_lc.remove(&w.launch_config_id);
+        if per_lc.is_empty() {
+            counters.remove(&w.worker_pool_id);
+        }
     }
 }
 

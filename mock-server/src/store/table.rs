@@ -41,6 +41,16 @@ impl WorkerTable {
             .map(|w| &**w)
     }
 
+    /// The worker with `key`, to change in place. The caller must not change its ids (the table
+    /// finds it by them).
+    pub fn get_mut(&mut self, key: &WorkerKey) -> Option<&mut Worker> {
+        let want = key_parts(key);
+        let hash = self.hash(want);
+        self.table
+            .find_mut(hash, |w| parts(w) == want)
+            .map(|w| &mut **w)
+    }
+
     /// Stores `worker`, giving back the one it replaces (same key), if any.
     pub fn insert(&mut self, worker: Box<Worker>) -> Option<Box<Worker>> {
         let hash = self.hash(parts(&worker));
@@ -124,6 +134,10 @@ mod tests {
                         prop_assert_eq!(got, model.get(&key).copied());
                         let by_ids = table.get_by_ids((&p, &g, &i)).map(|w| w.capacity);
                         prop_assert_eq!(by_ids, got);
+                        if let Some(w) = table.get_mut(&key) {
+                            w.capacity += 1;
+                            model.entry(key.clone()).and_modify(|c| *c += 1);
+                        }
                     }
                 }
                 prop_assert_eq!(table.len(), model.len());
