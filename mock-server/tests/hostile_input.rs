@@ -51,7 +51,7 @@ use worker_manager_mock::{AuthMode, MockServer, Options, Service};
 use worker_manager_schemas::route::encode_component;
 use worker_manager_schemas::{Catalog, RouteOutcome, API_PREFIX};
 
-use common::SECRET;
+use common::{SECRET, SECRET2};
 
 /// The host and port fuzzed pipeline requests claim to be addressed to (what Hawk signs).
 const HOST: &str = "127.0.0.1";
@@ -369,7 +369,7 @@ fn edge_string() -> impl Strategy<Value = String> {
                 "w1",
                 "new1",
                 SECRET,
-                "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+                SECRET2,
                 "2030-01-01T00:00:00.000Z",
                 "1970-01-01T00:00:00Z",
                 "0000-01-01T00:00:00.000Z",
@@ -1669,12 +1669,44 @@ fn check_answer(routed: &str, a: &Answer, b: &Built) -> Result<(), TestCaseError
             v.take();
         }
         let in_path = b.resource.contains(SECRET);
-        let elsewhere = in_path || sent.to_string().contains(SECRET);
+        let elsewhere = in_path
+            || sent.to_string().contains(SECRET)
+            || secret_in_credentials(b.authorization.as_deref());
         if secret_sent && ((whole && !in_path) || (static_secret && !elsewhere)) {
             prop_assert!(!text.contains(SECRET), "secret echoed: {text}");
         }
     }
     Ok(())
+}
+
+/// Whether a request carried [`SECRET`] in its credentials: as the Hawk `id` or inside the
+/// base64 `ext` (a certificate's issuer, say), which 401 messages echo as the real service's do.
+fn secret_in_credentials(authorization: Option<&str>) -> bool {
+    let Some(header) = authorization else {
+        return false;
+    };
+    let ext = header
+        .split_once("ext=\"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .and_then(|(b64, _)| STANDARD.decode(b64).ok());
+    header.contains(SECRET)
+        || ext.is_some_and(|bytes| String::from_utf8_lossy(&bytes).contains(SECRET))
+}
+
+#[test]
+fn secrets_in_credentials_are_found_in_the_id_and_in_ext() {
+    let ext = STANDARD.encode(json!({"certificate": {"issuer": SECRET}}).to_string());
+    assert!(secret_in_credentials(Some(&format!(
+        r#"Hawk id="x", ts="1", nonce="n", ext="{ext}", mac="m""#
+    ))));
+    assert!(secret_in_credentials(Some(&format!(
+        r#"Hawk id="{SECRET}", ts="1", nonce="n", mac="m""#
+    ))));
+    let other = STANDARD.encode(json!({"certificate": {"issuer": "root"}}).to_string());
+    assert!(!secret_in_credentials(Some(&format!(
+        r#"Hawk id="x", ts="1", nonce="n", ext="{other}", mac="m""#
+    ))));
+    assert!(!secret_in_credentials(None));
 }
 
 /// Runs one generated request through routing and the pipeline, checks the answer and the store.

@@ -9,10 +9,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 use worker_manager_mock::{MockServer, MockServerBuilder};
 
-/// A 44-character static secret for tests.
-pub const SECRET: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+/// A 44-character static secret for tests. Mixed characters on purpose: property tests look for
+/// it in answers to catch echoed secrets, and a run of one letter is what shrinking makes of any
+/// generated string (a 100-letter `aaa…` name once "contained" an all-`a` secret).
+pub const SECRET: &str = "Sec4et_Static-44chars_for-tests_only_X7qZ9wP";
 /// Another one.
-pub const SECRET2: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+pub const SECRET2: &str = "Other-Secret_44chars_for-tests_only_Y8rW0vKm";
 
 /// A response: status, parsed JSON body (Null if not JSON), headers.
 #[derive(Debug)]
