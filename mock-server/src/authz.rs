@@ -2,6 +2,7 @@
 //! with the call's parameters and checking the caller's scopes against it, with the real service's
 //! 403 messages.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
@@ -33,23 +34,13 @@ pub fn placeholders(expr: &Value, out: &mut Vec<String>) {
     }
 }
 
-/// Checks that `caller` satisfies the scope `template` with parameters from `lookup`:
-/// `403 InsufficientScopes` (with the real service's message) if not.
-pub fn check(
-    template: &Value,
-    caller: &Caller,
-    lookup: impl Fn(&str) -> Option<String>,
-) -> Result<(), ApiError> {
-    let expr = ScopeExpr::from_json(template).map_err(|e| internal(e.to_string()))?;
-    check_expr(&expr, caller, lookup)
-}
-
 fn internal(message: String) -> ApiError {
     ApiError::new(ErrorCode::InternalServerError, message)
 }
 
-/// A method's scope template compiled once, for the check the pipeline makes before validation.
-#[derive(Debug)]
+/// A method's scope template compiled once: what the pipeline checks before validation and
+/// handlers check with body or query values.
+#[derive(Debug, Clone)]
 pub struct ScopePlan {
     /// The compiled template, or why the catalog's template does not compile.
     expr: Result<ScopeExpr, String>,
@@ -69,7 +60,8 @@ impl ScopePlan {
         }
     }
 
-    /// [`check`] with the compiled template.
+    /// Checks that `caller` satisfies the template with parameters from `lookup`:
+    /// `403 InsufficientScopes` (with the real service's message) if not.
     pub fn check(
         &self,
         caller: &Caller,
@@ -81,24 +73,28 @@ impl ScopePlan {
         }
     }
 
-    /// The plan of a method of the embedded catalog, compiled on first use; `None` for an entry
-    /// that is not the embedded catalog's (the caller compiles its own) or has no scopes.
-    pub fn embedded(entry: &Entry) -> Option<&'static ScopePlan> {
-        static PLANS: LazyLock<HashMap<&'static str, ScopePlan>> = LazyLock::new(|| {
-            Catalog::embedded()
-                .entries()
-                .iter()
-                .filter_map(|e| {
-                    let plan = ScopePlan::new(e.scopes.as_ref()?, &e.args);
-                    Some((e.name.as_str(), plan))
-                })
-                .collect()
-        });
-        let embedded = Catalog::embedded().get(&entry.name)?;
-        if !std::ptr::eq(embedded, entry) {
-            return None;
+    /// The plan of `entry`'s scopes (`None`: it has none). An entry of the embedded catalog gets
+    /// the plan compiled on first use for every request; any other entry (a copy whose template
+    /// may differ) gets one compiled now.
+    pub fn of(entry: &Entry) -> Option<Cow<'static, ScopePlan>> {
+        static PLANS: LazyLock<HashMap<&'static str, (&'static Entry, ScopePlan)>> =
+            LazyLock::new(|| {
+                Catalog::embedded()
+                    .entries()
+                    .iter()
+                    .filter_map(|e| {
+                        let plan = ScopePlan::new(e.scopes.as_ref()?, &e.args);
+                        Some((e.name.as_str(), (e, plan)))
+                    })
+                    .collect()
+            });
+        match PLANS.get(entry.name.as_str()) {
+            Some((embedded, plan)) if std::ptr::eq(*embedded, entry) => Some(Cow::Borrowed(plan)),
+            _ => Some(Cow::Owned(ScopePlan::new(
+                entry.scopes.as_ref()?,
+                &entry.args,
+            ))),
         }
-        PLANS.get(entry.name.as_str())
     }
 }
 
@@ -233,9 +229,10 @@ mod tests {
     fn embedded_plans_are_the_catalogs_own() {
         let catalog = Catalog::embedded();
         for e in catalog.entries() {
-            let plan = ScopePlan::embedded(e);
+            let plan = ScopePlan::of(e);
             assert_eq!(plan.is_some(), e.scopes.is_some(), "{}", e.name);
             if let (Some(plan), Some(template)) = (plan, &e.scopes) {
+                assert!(matches!(plan, Cow::Borrowed(_)), "{}", e.name);
                 assert!(plan.expr.is_ok(), "{}", e.name);
                 assert_eq!(
                     plan.path_only,
@@ -245,10 +242,17 @@ mod tests {
                 );
             }
         }
-        // A copy is not the catalog's entry: its template may differ, so it gets no plan.
+        // A copy is not the catalog's entry: its own template is compiled.
         let mut copy = catalog.get("workerPool").unwrap().clone();
         copy.scopes = Some(serde_json::json!("other:<workerPoolId>"));
-        assert!(ScopePlan::embedded(&copy).is_none());
+        let plan = ScopePlan::of(&copy).unwrap();
+        assert!(matches!(plan, Cow::Owned(_)));
+        assert_eq!(
+            plan.expr.as_ref().ok(),
+            Some(&ScopeExpr::Scope("other:<workerPoolId>".into()))
+        );
+        copy.scopes = None;
+        assert!(ScopePlan::of(&copy).is_none());
     }
 
     #[test]

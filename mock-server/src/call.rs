@@ -94,10 +94,10 @@ impl Call<'_> {
     /// Checks the method's scope expression with parameters taken from the path and from `extra`
     /// (body or query values), for methods whose scopes the real service checks in the handler.
     pub fn authorize(&self, extra: &[(&str, &str)]) -> Result<(), ApiError> {
-        let Some(template) = &self.entry.scopes else {
+        let Some(plan) = crate::authz::ScopePlan::of(self.entry) else {
             return Ok(());
         };
-        crate::authz::check(template, self.caller, |name| {
+        plan.check(self.caller, |name| {
             extra
                 .iter()
                 .find(|(k, _)| *k == name)

@@ -204,21 +204,13 @@ fn run(
     progress.payload = parse_body(req)?;
     let payload = &progress.payload;
     let client_id = &mut progress.client_id;
-    let caller = match &entry.scopes {
+    let caller = match authz::ScopePlan::of(entry) {
         None => Caller::default(),
-        Some(scopes) => {
+        Some(plan) => {
             let caller = authenticate(svc, req, now).inspect_err(|_| {
                 *client_id = req.authorization.and_then(authz::claimed_client_id);
             })?;
             *client_id = caller.client_id.clone();
-            let compiled;
-            let plan = match authz::ScopePlan::embedded(entry) {
-                Some(plan) => plan,
-                None => {
-                    compiled = authz::ScopePlan::new(scopes, &entry.args);
-                    &compiled
-                }
-            };
             if plan.path_only {
                 plan.check(&caller, |n| m.params.get(n).cloned())?;
             }

@@ -323,21 +323,18 @@ pub fn delete(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
 
 /// `workerPool`: the pool with real counters.
 pub fn get(svc: &Service, call: &Call<'_>) -> Result<Rendered, ApiError> {
-    let id = call.param("workerPoolId");
     let store = svc.store_read();
-    let pool = store
-        .pool(id)
-        .ok_or_else(|| ApiError::not_found("Worker pool does not exist"))?;
-    let counters = store.pool_counters(id);
-    let Some(config) = store.pool_config_text(id) else {
-        return Rendered::of(&render(pool, &counters));
-    };
     // Polling a pool answers the same bytes until the pool or its counters change.
-    let fresh = || PoolView::of(pool, config, &counters).render().0;
-    let text = store
-        .pool_answer(id, &counters, fresh)
-        .unwrap_or_else(fresh);
-    Ok(Rendered(text))
+    let answer = store.pool_answer(
+        call.param("workerPoolId"),
+        |pool, config, counters| match config {
+            Some(config) => Ok(PoolView::of(pool, config, counters).render().0),
+            None => Rendered::of(&render(pool, counters)).map(|r| r.0),
+        },
+    );
+    answer
+        .ok_or_else(|| ApiError::not_found("Worker pool does not exist"))?
+        .map(Rendered)
 }
 
 fn pool_page<'s>(

@@ -167,27 +167,31 @@ impl Store {
         );
     }
 
-    /// The `workerPool` answer of pool `id` showing `counters`: the one rendered before when
-    /// neither the pool nor these counters changed since, else `render()`'s, remembered for next
-    /// time. The answer is a function of the pool (fixed until [`Store::put_pool`] replaces its
-    /// index entry) and the counters (compared here), so a remembered one is never stale. `None`
-    /// for an unknown pool.
-    pub fn pool_answer(
+    /// The `workerPool` answer of pool `id`, `None` for an unknown pool: the one rendered before
+    /// when neither the pool nor its counters changed since, else what `render` makes of the
+    /// pool, its config text and its counters (remembered for next time when it succeeds). The
+    /// answer is a function of the pool (fixed until [`Store::put_pool`] replaces its index
+    /// entry) and the counters (compared here), so a remembered one is never stale.
+    pub fn pool_answer<E>(
         &self,
         id: &str,
-        counters: &Counters,
-        render: impl FnOnce() -> Bytes,
-    ) -> Option<Bytes> {
+        render: impl FnOnce(&WorkerPool, Option<&RawValue>, &Counters) -> Result<Bytes, E>,
+    ) -> Option<Result<Bytes, E>> {
         let index = self.pool_index.get(id)?;
+        let pool = self.pools.get(&index.key)?;
+        let counters = self.pool_counters(id);
         let mut answer = index.answer.lock().unwrap_or_else(|p| p.into_inner());
-        match &*answer {
-            Some((shown, text)) if shown == counters => Some(text.clone()),
-            _ => {
-                let text = render();
-                *answer = Some((*counters, text.clone()));
-                Some(text)
+        if let Some((shown, text)) = &*answer {
+            if *shown == counters {
+                return Some(Ok(text.clone()));
             }
         }
+        let text = match render(pool, index.config_text.as_deref(), &counters) {
+            Ok(text) => text,
+            Err(e) => return Some(Err(e)),
+        };
+        *answer = Some((counters, text.clone()));
+        Some(Ok(text))
     }
 
     /// Removes a pool (the daily cleanup job's work; the API never does this).
@@ -548,32 +552,47 @@ mod tests {
         let mut s = Store::new(Vec::new());
         s.put_pool(a_pool("p/a", "one"));
         let renders = std::cell::Cell::new(0);
-        let answer = |s: &Store, counters: &Counters, text: &'static str| {
-            s.pool_answer("p/a", counters, || {
+        let answer = |s: &Store| {
+            s.pool_answer("p/a", |pool, config, counters| {
                 renders.set(renders.get() + 1);
-                Bytes::from_static(text.as_bytes())
+                assert!(config.is_some(), "the config text comes along");
+                let text = format!("{} {}", pool.description, counters.count[1]);
+                Ok::<_, ()>(Bytes::from(text))
             })
+            .map(|r| r.map(|b| String::from_utf8_lossy(&b).into_owned()))
         };
-        let none = Counters::default();
-        let mut one = Counters::default();
-        one.apply(WorkerState::Running, 2, true);
-        assert_eq!(answer(&s, &none, "v1").as_deref(), Some(&b"v1"[..]));
-        assert_eq!(answer(&s, &none, "unused").as_deref(), Some(&b"v1"[..]));
+        let running = |id: &str| Worker::new("p/a", "g", id, "static", WorkerState::Running, 0);
+        assert_eq!(answer(&s), Some(Ok("one 0".to_string())));
+        assert_eq!(answer(&s), Some(Ok("one 0".to_string())));
         assert_eq!(renders.get(), 1);
         // Other counters: rendered again, and that answer is the one remembered now.
-        assert_eq!(answer(&s, &one, "v2").as_deref(), Some(&b"v2"[..]));
-        assert_eq!(answer(&s, &one, "unused").as_deref(), Some(&b"v2"[..]));
-        assert_eq!(answer(&s, &none, "v3").as_deref(), Some(&b"v3"[..]));
+        s.insert_worker(running("w1"));
+        assert_eq!(answer(&s), Some(Ok("one 1".to_string())));
+        assert_eq!(answer(&s), Some(Ok("one 1".to_string())));
+        s.remove_worker(&WorkerKey::new("p/a", "g", "w1"));
+        assert_eq!(answer(&s), Some(Ok("one 0".to_string())));
         assert_eq!(renders.get(), 3);
         // A new version of the pool forgets it, and so does a copy of the store.
         s.put_pool(a_pool("p/a", "two"));
-        assert_eq!(answer(&s, &none, "v4").as_deref(), Some(&b"v4"[..]));
+        assert_eq!(answer(&s), Some(Ok("two 0".to_string())));
         let copy = s.clone();
-        assert_eq!(answer(&copy, &none, "v5").as_deref(), Some(&b"v5"[..]));
+        assert_eq!(answer(&copy), Some(Ok("two 0".to_string())));
         assert_eq!(renders.get(), 5);
-        assert_eq!(s.pool_answer("p/none", &none, Bytes::new), None);
+        // A remembered answer needs no render; a failed render is not remembered.
+        let remembered = s.pool_answer("p/a", |_, _, _| Err::<Bytes, _>("no"));
+        assert_eq!(remembered, Some(Ok(Bytes::from("two 0"))));
+        s.put_pool(a_pool("p/a", "three"));
+        assert_eq!(
+            s.pool_answer("p/a", |_, _, _| Err::<Bytes, _>("no")),
+            Some(Err("no"))
+        );
+        assert_eq!(answer(&s), Some(Ok("three 0".to_string())));
+        assert_eq!(
+            s.pool_answer("p/none", |_, _, _| Ok::<_, ()>(Bytes::new())),
+            None
+        );
         s.remove_pool("p/a");
-        assert_eq!(answer(&s, &none, "v6"), None);
+        assert_eq!(answer(&s), None);
     }
 
     /// Workers of one pool share one copy of the pool id, of one group one copy of the group
