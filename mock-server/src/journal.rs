@@ -25,12 +25,22 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// Default budget of response-body bytes the journal keeps (see [`Journal::with_budget`]).
 pub const DEFAULT_MAX_BYTES: usize = 8 * 1024 * 1024;
 
-/// A response body as kept by the journal: JSON text (`None`: no body, shown as `null`).
+/// A response body as kept by the journal: JSON text, a note of the size of text that was cut,
+/// or nothing (shown as `null`).
 ///
 /// Serializes as the JSON value the text holds, so the journal's JSON is the same as when bodies
-/// were kept as [`Value`]s.
+/// were kept as [`Value`]s. A note is held as its number and spelled out only when read: the
+/// journal makes one per request once its body budget is spent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct JournalBody(Option<Bytes>);
+pub struct JournalBody(Kept);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum Kept {
+    #[default]
+    Nothing,
+    Text(Bytes),
+    Cut(usize),
+}
 
 impl JournalBody {
     /// A body from JSON text already produced (the bytes sent on the wire), cut to a note of its
@@ -39,7 +49,7 @@ impl JournalBody {
         if text.len() > MAX_BODY_BYTES {
             JournalBody::note(text.len())
         } else {
-            JournalBody(Some(text))
+            JournalBody(Kept::Text(text))
         }
     }
 
@@ -47,27 +57,31 @@ impl JournalBody {
     pub fn from_value(v: &Value) -> JournalBody {
         match serde_json::to_vec(v) {
             Ok(t) => JournalBody::from_json_text(Bytes::from(t)),
-            Err(_) => JournalBody(None),
+            Err(_) => JournalBody(Kept::Nothing),
         }
     }
 
-    /// The note that replaces a body of `bytes` bytes: `{"bytes":N,"truncated":true}` (the text
-    /// `serde_json` gives that object, written directly: one is made per request once the body
-    /// budget is spent).
+    /// The note that replaces a body of `bytes` bytes: reads as `{"bytes":N,"truncated":true}`.
     pub fn note(bytes: usize) -> JournalBody {
-        JournalBody(Some(Bytes::from(format!(
-            "{{\"bytes\":{bytes},\"truncated\":true}}"
-        ))))
+        JournalBody(Kept::Cut(bytes))
     }
 
-    /// The JSON text kept (`None`: no body).
-    pub fn text(&self) -> Option<&[u8]> {
-        self.0.as_deref()
+    /// The JSON text kept (`None`: no body); a note's text is made here.
+    pub fn text(&self) -> Option<Cow<'_, [u8]>> {
+        match &self.0 {
+            Kept::Nothing => None,
+            Kept::Text(t) => Some(Cow::Borrowed(t)),
+            Kept::Cut(n) => Some(Cow::Owned(note_text(*n).into_bytes())),
+        }
     }
 
-    /// How many bytes of text are kept.
+    /// How many bytes of text are kept (for a note, the length of its text).
     pub fn len(&self) -> usize {
-        self.0.as_ref().map_or(0, Bytes::len)
+        match &self.0 {
+            Kept::Nothing => 0,
+            Kept::Text(t) => t.len(),
+            Kept::Cut(n) => NOTE_FRAME_BYTES + decimal_digits(*n),
+        }
     }
 
     /// Whether no text is kept.
@@ -77,11 +91,25 @@ impl JournalBody {
 
     /// The body as a JSON value (`null` when there is none).
     pub fn to_json(&self) -> Value {
-        self.0
-            .as_deref()
-            .and_then(|t| serde_json::from_slice(t).ok())
-            .unwrap_or(Value::Null)
+        match &self.0 {
+            Kept::Nothing => Value::Null,
+            Kept::Text(t) => serde_json::from_slice(t).unwrap_or(Value::Null),
+            Kept::Cut(n) => json!({"bytes": n, "truncated": true}),
+        }
     }
+}
+
+/// The text of the note for `bytes` cut bytes: what `serde_json` gives that object.
+fn note_text(bytes: usize) -> String {
+    format!("{{\"bytes\":{bytes},\"truncated\":true}}")
+}
+
+/// The length of a note's text without its number.
+const NOTE_FRAME_BYTES: usize = r#"{"bytes":,"truncated":true}"#.len();
+
+/// How many decimal digits `n` has.
+fn decimal_digits(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 impl Serialize for JournalBody {
@@ -234,8 +262,11 @@ pub struct Evicted {
     /// The entry pushed out by the entry limit (at most one per push; no list, so that a push
     /// allocates nothing).
     pub entry: Option<JournalEntry>,
-    /// Response bodies pushed out by the byte budget.
-    pub bodies: Vec<JournalBody>,
+    /// The first response body pushed out by the byte budget (a push usually takes out one: a
+    /// field of its own, so that it needs no allocation).
+    pub body: Option<JournalBody>,
+    /// Further response bodies pushed out by the byte budget.
+    pub more_bodies: Vec<JournalBody>,
 }
 
 /// A bounded journal.
@@ -299,8 +330,12 @@ impl Journal {
                 continue;
             }
             self.bytes = self.bytes - kept + note.len();
-            out.bodies
-                .push(std::mem::replace(&mut old.response_body, note));
+            let body = std::mem::replace(&mut old.response_body, note);
+            if out.body.is_none() {
+                out.body = Some(body);
+            } else {
+                out.more_bodies.push(body);
+            }
         }
         out
     }
@@ -323,10 +358,11 @@ mod tests {
 
     #[test]
     fn the_note_is_the_json_of_its_object() {
-        for n in [0, 7, 123_456_789] {
+        for n in [0, 7, 9, 10, 99, 100, 123_456_789, usize::MAX] {
             let note = JournalBody::note(n);
             let want = json!({"truncated": true, "bytes": n}).to_string();
-            assert_eq!(note.text(), Some(want.as_bytes()));
+            assert_eq!(note.text().as_deref(), Some(want.as_bytes()));
+            assert_eq!(note.len(), want.len());
         }
     }
 
@@ -359,7 +395,7 @@ mod tests {
         let secret = json!({"secret": "s", "credentials": {"accessToken": "t"}});
         let wire = Bytes::from(secret.to_string());
         e.set_response(&secret, &wire);
-        let text = String::from_utf8(e.response_body.text().unwrap().to_vec()).unwrap();
+        let text = String::from_utf8(e.response_body.text().unwrap().into_owned()).unwrap();
         assert!(!text.contains("\"s\"") && !text.contains("\"t\""), "{text}");
         assert_eq!(e.response_json()["secret"], OMITTED);
         let big = Bytes::from(vec![b' '; MAX_BODY_BYTES + 1]);
@@ -409,7 +445,22 @@ mod tests {
         ) {
             let mut j = Journal::with_budget(capacity, max_bytes);
             for (t, len) in lens.iter().enumerate() {
-                let _ = j.push(entry_with(t as Millis, *len));
+                // Bytes are conserved: what comes in is held, handed back, or became a note.
+                let before = j.body_bytes();
+                let e = entry_with(t as Millis, *len);
+                let incoming = e.response_body.len();
+                let out = j.push(e);
+                let gone = out.entry.as_ref().map_or(0, |e| e.response_body.len());
+                let cut: usize = out
+                    .body
+                    .iter()
+                    .chain(&out.more_bodies)
+                    .map(|b| b.len() - JournalBody::note(b.len()).len())
+                    .sum();
+                prop_assert!(out.body.is_some() || out.more_bodies.is_empty());
+                if capacity > 0 {
+                    prop_assert_eq!(before + incoming, j.body_bytes() + gone + cut);
+                }
             }
             let kept = j.entries();
             prop_assert!(kept.len() <= capacity);

@@ -11,6 +11,7 @@
 //! 6. the handler (which checks scopes that need body or query values itself);
 //! 7. the response checked against the output schema (a mismatch is a `500`, as upstream).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -40,8 +41,9 @@ pub struct RawRequest<'a> {
     pub content_type: Option<&'a str>,
     /// Whether the request announced a body (`Content-Length` or `Transfer-Encoding`).
     pub has_body: bool,
-    /// Host name the client addressed (lower case, no port).
-    pub host: String,
+    /// Host name the client addressed (lower case, no port; borrowed from the `Host` header
+    /// when it already is lower case).
+    pub host: Cow<'a, str>,
     /// Port the client addressed.
     pub port: u16,
     /// The body bytes.

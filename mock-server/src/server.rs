@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use std::time::Duration;
 
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto::Builder as ConnBuilder;
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -245,8 +245,12 @@ impl MockServerBuilder {
         svc.snapshot_baseline();
         let host = Arc::new(Host::new(Arc::clone(&svc), self.admin_token));
         let (tx, rx) = oneshot::channel::<()>();
-        let app = crate::http::router(Arc::clone(&host));
-        let task = tokio::spawn(serve(listener, app, svc.options.header_read_timeout, rx));
+        let task = tokio::spawn(serve(
+            listener,
+            Arc::clone(&host),
+            svc.options.header_read_timeout,
+            rx,
+        ));
         Ok(MockServer {
             svc,
             host,
@@ -265,7 +269,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// connections finish their requests (up to a grace period).
 async fn serve(
     listener: TcpListener,
-    app: axum::Router,
+    host: Arc<Host>,
     header_read_timeout: Duration,
     mut stop: oneshot::Receiver<()>,
 ) {
@@ -280,7 +284,14 @@ async fn serve(
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((stream, _peer)) = accepted else { continue };
-                let service = TowerToHyperService::new(app.clone());
+                let host = Arc::clone(&host);
+                let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+                    let host = Arc::clone(&host);
+                    async move {
+                        let resp = crate::http::handle(host, req.map(axum::body::Body::new)).await;
+                        Ok::<_, std::convert::Infallible>(resp)
+                    }
+                });
                 let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                 let watched = graceful.watch(conn.into_owned());
                 tokio::spawn(async move {

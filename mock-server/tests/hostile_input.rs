@@ -1724,7 +1724,7 @@ fn run_one(
         authorization: b.authorization.as_deref(),
         content_type: b.content_type.as_deref(),
         has_body: b.has_body,
-        host: HOST.to_string(),
+        host: HOST.into(),
         port: PORT,
         body: &b.body,
     };
@@ -1855,7 +1855,7 @@ fn call(svc: &Service, method: &str, path: &str, body: Option<Value>) -> Answer 
         authorization: None,
         content_type: Some("application/json"),
         has_body: !text.is_empty(),
-        host: HOST.to_string(),
+        host: HOST.into(),
         port: PORT,
         body: text.as_bytes(),
     };

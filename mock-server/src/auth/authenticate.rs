@@ -2,6 +2,7 @@
 //! (anonymous), a Hawk `Authorization` header, or a bewit; plus where the host and port of the MAC
 //! come from.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -372,12 +373,12 @@ fn scope_listing(scopes: &[String]) -> Vec<String> {
 /// `X-Forwarded-Proto` is `https`, else the `Host` header's port, else 443 for a TLS connection
 /// and 80 otherwise. An `X-Forwarded-Port` that is not a port number gives port 0, which no
 /// client signs (the real server computes a MAC over `NaN` there, which never matches either).
-pub fn header_host_port(
-    host_header: Option<&str>,
+pub fn header_host_port<'h>(
+    host_header: Option<&'h str>,
     x_forwarded_port: Option<&str>,
     x_forwarded_proto: Option<&str>,
     tls: bool,
-) -> (String, u16) {
+) -> (Cow<'h, str>, u16) {
     let (name, host_port) = split_host(host_header.unwrap_or(""));
     let default_port = if tls { 443 } else { 80 };
     let port = if let Some(forwarded) = x_forwarded_port {
@@ -387,7 +388,19 @@ pub fn header_host_port(
     } else {
         host_port.unwrap_or(default_port)
     };
-    (name.to_lowercase(), port)
+    (lower_case(name), port)
+}
+
+/// `name` in lower case, borrowed when it already is (the usual case: no allocation).
+fn lower_case(name: &str) -> Cow<'_, str> {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+    {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.to_lowercase())
+    }
 }
 
 /// Splits a `Host` header into name and port (`[v6]:port` keeps its brackets).
@@ -562,7 +575,7 @@ mod tests {
     #[test]
     fn https_default_port_vector() {
         let (host, port) = header_host_port(Some("tc.example.com"), None, Some("https"), false);
-        assert_eq!((host.as_str(), port), ("tc.example.com", 443));
+        assert_eq!((&*host, port), ("tc.example.com", 443));
         let mut req = request(&V4);
         req.host = &host;
         req.port = port;
@@ -938,8 +951,18 @@ mod tests {
     #[test]
     fn host_and_port_rules() {
         let hp = |h: Option<&str>, p: Option<&str>, x: Option<&str>, tls: bool| {
-            header_host_port(h, p, x, tls)
+            let (host, port) = header_host_port(h, p, x, tls);
+            (host.into_owned(), port)
         };
+        // Lower case as JavaScript's toLowerCase; no copy when the name already is.
+        assert_eq!(
+            hp(Some("ÄBC.Example:1"), None, None, false).0,
+            "äbc.example"
+        );
+        assert!(matches!(
+            header_host_port(Some("a.example:1"), None, None, false).0,
+            Cow::Borrowed("a.example")
+        ));
         assert_eq!(
             hp(Some("LocalHost:8080"), None, None, false),
             ("localhost".into(), 8080)
