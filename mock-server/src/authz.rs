@@ -62,10 +62,10 @@ impl ScopePlan {
 
     /// Checks that `caller` satisfies the template with parameters from `lookup`:
     /// `403 InsufficientScopes` (with the real service's message) if not.
-    pub fn check(
+    pub fn check<'v>(
         &self,
         caller: &Caller,
-        lookup: impl Fn(&str) -> Option<String>,
+        lookup: impl Fn(&str) -> Option<Cow<'v, str>>,
     ) -> Result<(), ApiError> {
         match &self.expr {
             Ok(expr) => check_expr(expr, caller, lookup),
@@ -98,10 +98,10 @@ impl ScopePlan {
     }
 }
 
-fn check_expr(
+fn check_expr<'v>(
     expr: &ScopeExpr,
     caller: &Caller,
-    lookup: impl Fn(&str) -> Option<String>,
+    lookup: impl Fn(&str) -> Option<Cow<'v, str>>,
 ) -> Result<(), ApiError> {
     let required = expr.render(lookup).map_err(|e| internal(e.to_string()))?;
     match crate::auth::scopes::unsatisfied(&caller.scopes, &required) {

@@ -1,6 +1,7 @@
 //! One API call after the request pipeline has routed, authenticated and validated it: what a
 //! resource handler gets.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use crate::provider::Provider;
 use crate::store::paging::PageRequest;
 use crate::store::Store;
 use crate::time::Millis;
+use worker_manager_schemas::PathParams;
 
 /// Changes a scenario rule makes to how one call is handled (see [`crate::scenario`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,7 +43,7 @@ pub struct Call<'a> {
     /// The method's catalog entry.
     pub entry: &'a Entry,
     /// Decoded, validated path parameters.
-    pub params: &'a BTreeMap<String, String>,
+    pub params: &'a PathParams<'a>,
     /// Decoded, validated query values.
     pub query: &'a BTreeMap<String, String>,
     /// The body (validated against the input schema when the method has one; `{}` otherwise).
@@ -57,7 +59,7 @@ pub struct Call<'a> {
 impl Call<'_> {
     /// A path parameter (empty if absent, which validation rules out for declared ones).
     pub fn param(&self, name: &str) -> &str {
-        self.params.get(name).map_or("", String::as_str)
+        self.params.get(name).unwrap_or("")
     }
 
     /// A query value.
@@ -101,8 +103,8 @@ impl Call<'_> {
             extra
                 .iter()
                 .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-                .or_else(|| self.params.get(name).cloned())
+                .map(|(_, v)| Cow::Borrowed(*v))
+                .or_else(|| self.params.get(name).map(Cow::Borrowed))
         })
     }
 }

@@ -1,12 +1,12 @@
 //! Errors as the real service reports them: a Taskcluster error code, an HTTP status, and the
 //! standard JSON envelope `{code, message, requestInfo}`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::{json, Value};
 
 use crate::time::{format_ms, Millis};
+use worker_manager_schemas::PathParams;
 
 /// The Taskcluster error codes worker-manager answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -156,7 +156,7 @@ pub struct RequestInfo<'a> {
     /// The method name the request was routed under (`workerWithColon` for a colon route).
     pub method: &'a str,
     /// Decoded path parameters.
-    pub params: &'a BTreeMap<String, String>,
+    pub params: &'a PathParams<'a>,
     /// The parsed body, already redacted (see [`redact_payload`]).
     pub payload: Value,
     /// When the request was handled.
@@ -215,7 +215,9 @@ mod tests {
 
     #[test]
     fn envelope_has_the_trailer_and_request_info() {
-        let params = BTreeMap::from([("workerPoolId".to_string(), "a/b".to_string())]);
+        let owned =
+            std::collections::BTreeMap::from([("workerPoolId".to_string(), "a/b".to_string())]);
+        let params = PathParams::from_map(&owned).unwrap();
         let err = ApiError::not_found("Worker pool does not exist");
         let body = error_body(
             &err,

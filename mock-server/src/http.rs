@@ -292,8 +292,6 @@ async fn api(svc: Arc<Service>, start: usize, req: Request) -> Response {
                     json_response(status, &body)
                 }
             };
-            // The journal keeps the decoded parameters: moved, now that nothing else needs them.
-            entry.params = m.params;
             resp
         }
     };
@@ -322,7 +320,7 @@ fn answer_response(entry: &mut JournalEntry, a: Answer) -> Response {
 }
 
 /// The envelope answer of a scenario error for a routed request.
-fn scenario_error(svc: &Service, m: &RouteMatch<'_>, e: &ErrorAnswer, body: &Value) -> Answer {
+fn scenario_error(svc: &Service, m: &RouteMatch<'_, '_>, e: &ErrorAnswer, body: &Value) -> Answer {
     let payload = crate::error::redact_payload(m.routed_name, body);
     let info = crate::error::RequestInfo {
         method: m.routed_name,
@@ -344,7 +342,7 @@ fn scenario_error(svc: &Service, m: &RouteMatch<'_>, e: &ErrorAnswer, body: &Val
 #[allow(clippy::too_many_arguments)]
 async fn matched(
     svc: &Arc<Service>,
-    m: &RouteMatch<'_>,
+    m: &RouteMatch<'_, '_>,
     parts: &Parts,
     method: &str,
     resource: &str,

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, VecDeque};
 use axum::body::Bytes;
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
+use worker_manager_schemas::{Catalog, RouteOutcome, API_PREFIX};
 
 use crate::error::OMITTED;
 use crate::time::Millis;
@@ -130,7 +131,11 @@ pub struct JournalEntry {
     pub path: String,
     /// API method name it was routed to (`None`: matched no method); borrowed from the catalog.
     pub method: Option<Cow<'static, str>>,
-    /// Decoded path parameters.
+    /// Decoded path parameters. Filled in when the journal is read ([`Service::journal`], which
+    /// routes the kept path again: see [`JournalEntry::route_params`]); empty in the journal
+    /// itself, so that recording a request copies no parameter.
+    ///
+    /// [`Service::journal`]: crate::service::Service::journal
     pub params: BTreeMap<String, String>,
     /// The clientId the request was signed with (or claimed, when authentication failed).
     pub client_id: Option<String>,
@@ -175,6 +180,30 @@ impl JournalEntry {
             conformed: None,
             request_body: Value::Null,
             response_body: JournalBody::default(),
+        }
+    }
+
+    /// The decoded path parameters of the request, from routing its kept path again with
+    /// `catalog` (routing is deterministic, so these are the parameters the request was handled
+    /// with). Empty when the request matched no method or a parameter did not decode.
+    pub fn route_params(&self, catalog: &Catalog) -> BTreeMap<String, String> {
+        if self.method.is_none() {
+            return BTreeMap::new();
+        }
+        let path = self.path.split_once('?').map_or(&*self.path, |(p, _)| p);
+        // A tenant's requests come under `/t/<tenant>`.
+        let path = match path.strip_prefix("/t/") {
+            Some(after) => after.find('/').map_or("", |i| &after[i..]),
+            None => path,
+        };
+        let rel = match path.strip_prefix(API_PREFIX) {
+            Some("") => "/",
+            Some(rel) => rel,
+            None => return BTreeMap::new(),
+        };
+        match catalog.match_route(&self.http_method, rel) {
+            RouteOutcome::Matched(m) => m.params.to_map(),
+            _ => BTreeMap::new(),
         }
     }
 
@@ -411,6 +440,38 @@ mod tests {
         assert_eq!(
             serde_json::to_value(JournalEntry::new(0, "GET", "/")).unwrap()["responseBody"],
             Value::Null
+        );
+    }
+
+    #[test]
+    fn parameters_are_routed_again_from_the_kept_path() {
+        let catalog = Catalog::embedded();
+        let entry = |method: &str, path: &str, routed: bool| {
+            let mut e = JournalEntry::new(0, method, path);
+            e.method = routed.then_some(Cow::Borrowed("any"));
+            e
+        };
+        let want = BTreeMap::from([
+            ("workerPoolId".to_string(), "pp/ee".to_string()),
+            ("workerGroup".to_string(), "g".to_string()),
+            ("workerId".to_string(), "w 1".to_string()),
+        ]);
+        let plain = "/api/worker-manager/v1/workers/pp%2Fee/g/w%201?x=1";
+        assert_eq!(entry("GET", plain, true).route_params(catalog), want);
+        assert_eq!(entry("HEAD", plain, true).route_params(catalog), want);
+        let tenant = "/t/acme/api/worker-manager/v1/workers/pp%2Fee/g/w%201";
+        assert_eq!(entry("DELETE", tenant, true).route_params(catalog), want);
+        // Not routed, not decodable, not under the API: none.
+        assert!(entry("GET", plain, false).route_params(catalog).is_empty());
+        let bad = "/api/worker-manager/v1/worker-pool/%ZZ";
+        assert!(entry("GET", bad, true).route_params(catalog).is_empty());
+        assert!(entry("GET", "/t/acme", true)
+            .route_params(catalog)
+            .is_empty());
+        let pool = "/api/worker-manager/v1/worker-pool/a%2Fb";
+        assert_eq!(
+            entry("GET", pool, true).route_params(catalog)["workerPoolId"],
+            "a/b"
         );
     }
 

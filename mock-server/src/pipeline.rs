@@ -12,7 +12,6 @@
 //! 7. the response checked against the output schema (a mismatch is a `500`, as upstream).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -25,6 +24,7 @@ use crate::call::{Call, Caller, Overrides};
 use crate::error::{error_body, redact_payload, ApiError, ErrorCode, RequestInfo};
 use crate::resources;
 use crate::service::{AuthMode, Service};
+use worker_manager_schemas::PathParams;
 
 /// What the pipeline needs to know of an HTTP request.
 #[derive(Debug, Clone, Default)]
@@ -117,7 +117,12 @@ struct Progress {
 }
 
 /// The error answer of a routed request, in the standard envelope.
-pub fn error_answer(err: &ApiError, m: &RouteMatch<'_>, payload: &Value, now: i64) -> (u16, Value) {
+pub fn error_answer(
+    err: &ApiError,
+    m: &RouteMatch<'_, '_>,
+    payload: &Value,
+    now: i64,
+) -> (u16, Value) {
     let info = RequestInfo {
         method: m.routed_name,
         params: &m.params,
@@ -131,7 +136,7 @@ pub fn error_answer(err: &ApiError, m: &RouteMatch<'_>, payload: &Value, now: i6
 /// answer's `body` is always the JSON value (see [`process_wire`]).
 pub fn process(
     svc: &Service,
-    m: &RouteMatch<'_>,
+    m: &RouteMatch<'_, '_>,
     req: &RawRequest<'_>,
     overrides: &Overrides,
 ) -> Answer {
@@ -146,7 +151,7 @@ pub fn process(
 /// send) and a `null` body: what the HTTP layer uses.
 pub fn process_wire(
     svc: &Service,
-    m: &RouteMatch<'_>,
+    m: &RouteMatch<'_, '_>,
     req: &RawRequest<'_>,
     overrides: &Overrides,
 ) -> Answer {
@@ -196,7 +201,7 @@ pub fn process_wire(
 
 fn run(
     svc: &Service,
-    m: &RouteMatch<'_>,
+    m: &RouteMatch<'_, '_>,
     req: &RawRequest<'_>,
     now: i64,
     overrides: &Overrides,
@@ -214,7 +219,7 @@ fn run(
             })?;
             *client_id = caller.client_id.clone();
             if plan.path_only {
-                plan.check(&caller, |n| m.params.get(n).cloned())?;
+                plan.check(&caller, |n| m.params.get(n).map(Cow::Borrowed))?;
             }
             caller
         }
@@ -348,7 +353,7 @@ pub fn bad_encoding(svc: &Service, m_name: &str, param: &str) -> Answer {
         ErrorCode::InvalidRequestArguments,
         format!("URL parameter '{param}' is not valid percent-encoding"),
     );
-    let params = BTreeMap::new();
+    let params = PathParams::default();
     let info = RequestInfo {
         method: m_name,
         params: &params,

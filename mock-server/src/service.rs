@@ -410,12 +410,18 @@ impl Service {
         drop(evicted);
     }
 
-    /// A copy of the journal, oldest first.
+    /// A copy of the journal, oldest first, with each entry's path parameters filled in
+    /// ([`JournalEntry::route_params`]).
     pub fn journal(&self) -> VecDeque<JournalEntry> {
-        self.journal
+        let mut entries = self
+            .journal
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .entries()
-            .clone()
+            .clone();
+        for e in &mut entries {
+            e.params = e.route_params(self.catalog);
+        }
+        entries
     }
 }

@@ -278,7 +278,7 @@ async fn every_scoped_method_needs_exactly_its_scopes() {
         };
         let required = ScopeExpr::from_json(e.scopes.as_ref().unwrap())
             .unwrap()
-            .render(lookup)
+            .render(|n| lookup(n).map(std::borrow::Cow::Owned))
             .unwrap();
         let mut exact = Vec::new();
         leaves(&required, &mut exact);

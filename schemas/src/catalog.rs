@@ -15,6 +15,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use crate::files::{schema_name_from_ref, API_JSON};
+use crate::path_params::ParamValues;
 use crate::route::{RouteMatch, RouteOutcome, RoutePattern};
 
 /// The HTTP methods the API uses.
@@ -325,7 +326,11 @@ impl Catalog {
 
     /// Routes a request: `method` as on the wire (`HEAD` is routed as `GET`), `raw_path` still
     /// percent-encoded and relative to [`crate::API_PREFIX`], without the query string.
-    pub fn match_route(&self, method: &str, raw_path: &str) -> RouteOutcome<'_> {
+    pub fn match_route<'c: 'p, 'p>(
+        &'c self,
+        method: &str,
+        raw_path: &'p str,
+    ) -> RouteOutcome<'c, 'p> {
         let wanted = match method {
             "HEAD" => Some(HttpMethod::Get),
             "OPTIONS" => None,
@@ -361,7 +366,7 @@ impl Catalog {
         RouteOutcome::NotFound
     }
 
-    fn options(&self, raw_path: &str) -> RouteOutcome<'_> {
+    fn options<'p>(&self, raw_path: &'p str) -> RouteOutcome<'_, 'p> {
         let mut allow: Vec<&'static str> = Vec::new();
         for entry in &self.entries {
             let hit = entry
@@ -393,10 +398,10 @@ impl Catalog {
 
     /// Builds the raw path (relative to [`crate::API_PREFIX`]) of method `name` for `params`,
     /// encoded as the official clients encode it. The inverse of [`Catalog::match_route`].
-    pub fn build_path(
+    pub fn build_path<P: ParamValues + ?Sized>(
         &self,
         name: &str,
-        params: &BTreeMap<String, String>,
+        params: &P,
     ) -> Result<String, CatalogError> {
         let entry = self
             .get(name)

@@ -21,7 +21,7 @@
 //! match catalog.match_route("GET", "/worker-pool/proj%2Flinux") {
 //!     RouteOutcome::Matched(m) => {
 //!         assert_eq!(m.entry.name, "workerPool");
-//!         assert_eq!(m.params["workerPoolId"], "proj/linux");
+//!         assert_eq!(m.params.get("workerPoolId"), Some("proj/linux"));
 //!     }
 //!     other => panic!("unexpected {other:?}"),
 //! }
@@ -33,11 +33,13 @@ pub mod catalog;
 pub mod files;
 pub mod formats;
 pub mod params;
+pub mod path_params;
 pub mod route;
 pub mod validate;
 
 pub use catalog::{Catalog, CatalogError, Entry, HttpMethod, QueryParam};
 pub use params::{ParamError, QueryError};
+pub use path_params::{ParamValues, PathParams, TooManyParams, MAX_PATH_PARAMS};
 pub use route::{RouteMatch, RouteOutcome, RoutePattern};
 pub use validate::{SchemaViolation, Validators};
 

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::catalog::{Catalog, Entry};
+use crate::path_params::ParamValues;
 
 /// A path parameter that does not match its pattern (`400 InvalidRequestArguments`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,15 +48,16 @@ pub const BEWIT: &str = "bewit";
 impl Catalog {
     /// Checks decoded path parameters against the patterns in `x-params`. Parameters without a
     /// pattern (`provisionerId`, `workerType`) are not validated, as upstream.
-    pub fn validate_params(
+    pub fn validate_params<P: ParamValues + ?Sized>(
         &self,
         entry: &Entry,
-        params: &BTreeMap<String, String>,
+        params: &P,
     ) -> Result<(), ParamError> {
         let mut failed = Vec::new();
         let mut lines = Vec::new();
         for name in &entry.args {
-            let (Some((pattern, regex)), Some(value)) = (self.param_regex(name), params.get(name))
+            let (Some((pattern, regex)), Some(value)) =
+                (self.param_regex(name), params.value(name))
             else {
                 continue;
             };

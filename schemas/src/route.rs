@@ -14,12 +14,14 @@
 //! a regex capture cost more than the rest of routing). The tests keep the regular expression the
 //! router's rules translate to as an oracle and check the two agree on generated paths.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::catalog::Entry;
+use crate::path_params::{ParamValues, PathParams, MAX_PATH_PARAMS};
 
 /// One piece of a route pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +83,18 @@ pub fn encode_component(value: &str) -> String {
 /// Percent-decodes a captured value like `decodeURIComponent`: `None` for a malformed escape
 /// (`%ZZ`, a lone `%`) or bytes that are not UTF-8. `+` stays `+`.
 pub fn decode_component(raw: &str) -> Option<String> {
+    decode_component_borrowed(raw).map(Cow::into_owned)
+}
+
+/// [`decode_component`] that lends `raw` back when it holds no escape (the usual case).
+pub fn decode_component_borrowed(raw: &str) -> Option<Cow<'_, str>> {
+    if !raw.contains('%') {
+        return Some(Cow::Borrowed(raw));
+    }
+    decode_escapes(raw).map(Cow::Owned)
+}
+
+fn decode_escapes(raw: &str) -> Option<String> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -149,6 +163,13 @@ impl RoutePattern {
         if splats.next().is_some() {
             return Err(err("more than one splat segment"));
         }
+        let params = segments
+            .iter()
+            .filter(|s| !matches!(s, Segment::Literal(_)))
+            .count();
+        if params > MAX_PATH_PARAMS {
+            return Err(err("more path parameters than `MAX_PATH_PARAMS`"));
+        }
         Ok(RoutePattern {
             source: source.to_string(),
             segments,
@@ -193,24 +214,27 @@ impl RoutePattern {
     /// Matches a raw path. `Ok(None)`: no match. `Err(name)`: it matched but the value of
     /// parameter `name` is not a valid percent-encoding.
     pub fn match_path(&self, raw_path: &str) -> Result<Option<BTreeMap<String, String>>, String> {
-        self.match_path_with(raw_path, &mut Vec::new())
+        let matched = self.match_path_with(raw_path, &mut Vec::new())?;
+        Ok(matched.map(|p| p.to_map()))
     }
 
     /// [`RoutePattern::match_path`] with a scratch vector the caller may reuse for every pattern it
-    /// tries (one allocation per request instead of one per pattern).
-    pub fn match_path_with<'s, 'p>(
-        &'s self,
-        raw_path: &'p str,
-        raw: &mut Vec<(&'s str, &'p str)>,
-    ) -> Result<Option<BTreeMap<String, String>>, String> {
+    /// tries, giving the parameters borrowed from the pattern and the path (no allocation unless a
+    /// value needs percent-decoding).
+    pub fn match_path_with<'a>(
+        &'a self,
+        raw_path: &'a str,
+        raw: &mut Vec<(&'a str, &'a str)>,
+    ) -> Result<Option<PathParams<'a>>, String> {
         raw.clear();
         if !self.capture(raw_path, raw) {
             return Ok(None);
         }
-        let mut params = BTreeMap::new();
+        let mut params = PathParams::default();
         for &(name, value) in raw.iter() {
-            let value = decode_component(value).ok_or_else(|| name.to_string())?;
-            params.insert(name.to_string(), value);
+            let value = decode_component_borrowed(value).ok_or_else(|| name.to_string())?;
+            // Cannot fail: `parse` refuses patterns with more parameters than fit.
+            params.insert(name, value).map_err(|_| name.to_string())?;
         }
         Ok(Some(params))
     }
@@ -328,19 +352,19 @@ impl RoutePattern {
 
     /// Builds a raw path from parameter values, encoding them as the official clients do.
     /// Returns the name of the first missing parameter on failure.
-    pub fn build(&self, params: &BTreeMap<String, String>) -> Result<String, String> {
+    pub fn build<P: ParamValues + ?Sized>(&self, params: &P) -> Result<String, String> {
         let mut out = String::new();
         for s in &self.segments {
             out.push('/');
             match s {
                 Segment::Literal(l) => out.push_str(l),
                 Segment::Param { name, suffix } => {
-                    let v = params.get(name).ok_or_else(|| name.clone())?;
+                    let v = params.value(name).ok_or_else(|| name.clone())?;
                     out.push_str(&encode_component(v));
                     out.push_str(suffix);
                 }
                 Segment::Splat { name } => {
-                    let v = params.get(name).ok_or_else(|| name.clone())?;
+                    let v = params.value(name).ok_or_else(|| name.clone())?;
                     out.push_str(&encode_component(v));
                 }
             }
@@ -351,21 +375,21 @@ impl RoutePattern {
 
 /// A request matched to an API method.
 #[derive(Debug, Clone)]
-pub struct RouteMatch<'c> {
+pub struct RouteMatch<'c: 'p, 'p> {
     /// The catalog entry of the method.
     pub entry: &'c Entry,
     /// The name the request was routed under: the entry's name, or an alias such as
     /// `workerWithColon` (used in `requestInfo.method` of error bodies).
     pub routed_name: &'c str,
-    /// Decoded path parameters.
-    pub params: BTreeMap<String, String>,
+    /// Decoded path parameters (borrowing the pattern and the request's path).
+    pub params: PathParams<'p>,
 }
 
 /// What the router makes of a `(method, path)`.
 #[derive(Debug, Clone)]
-pub enum RouteOutcome<'c> {
+pub enum RouteOutcome<'c: 'p, 'p> {
     /// A method of the API.
-    Matched(RouteMatch<'c>),
+    Matched(RouteMatch<'c, 'p>),
     /// An `OPTIONS` request on a path some method answers: the methods allowed there.
     Options {
         /// HTTP methods allowed on the path, `HEAD` included where `GET` is.
@@ -450,6 +474,25 @@ mod tests {
         assert_eq!(decode_component("a+b%20c"), Some("a+b c".into()));
         assert_eq!(decode_component("%"), None);
         assert_eq!(decode_component("%ff"), None, "not UTF-8");
+        // Values without an escape are lent, not copied.
+        assert!(matches!(
+            decode_component_borrowed("a+b"),
+            Some(Cow::Borrowed("a+b"))
+        ));
+        let p = RoutePattern::parse("/workers/:a/:b").unwrap();
+        let path = "/workers/x%2Fy/z";
+        let got = p.match_path_with(path, &mut Vec::new()).unwrap().unwrap();
+        assert_eq!((got.get("a"), got.get("b")), (Some("x/y"), Some("z")));
+        assert_eq!(got.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[test]
+    fn patterns_hold_at_most_max_path_params() {
+        let names: Vec<String> = (0..=MAX_PATH_PARAMS).map(|i| format!("/:p{i}")).collect();
+        let ok: String = names[..MAX_PATH_PARAMS].concat();
+        assert!(RoutePattern::parse(&ok).is_ok());
+        let err = RoutePattern::parse(&names.concat()).unwrap_err();
+        assert!(err.reason.contains("MAX_PATH_PARAMS"), "{err}");
     }
 
     #[test]

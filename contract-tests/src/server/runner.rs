@@ -585,7 +585,8 @@ impl<'c> Runner<'c> {
         let mut out = Cleanup::default();
         let catalog = Catalog::embedded();
         for pool in &self.to_delete {
-            let params = [("workerPoolId".to_string(), pool.clone())].into();
+            let params: std::collections::BTreeMap<String, String> =
+                [("workerPoolId".to_string(), pool.clone())].into();
             let path = match catalog.build_path("deleteWorkerPool", &params) {
                 Ok(p) => p,
                 Err(e) => {

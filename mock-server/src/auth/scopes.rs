@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 pub use super::roles::expand_roles;
 
@@ -136,16 +137,17 @@ impl ScopeExpr {
     /// Fills in the `<name>` placeholders (a letter, then letters, digits or `_`) of every scope
     /// with `lookup(name)`. Values go in literally and are not scanned again, so a value holding
     /// `*` or `<x>` is just those characters in the required scope.
-    pub fn render(
+    /// `lookup` may lend its values (the usual case: they are path parameters of the request).
+    pub fn render<'v>(
         &self,
-        lookup: impl Fn(&str) -> Option<String>,
+        lookup: impl Fn(&str) -> Option<Cow<'v, str>>,
     ) -> Result<ScopeExpr, TemplateError> {
         self.render_with(&lookup)
     }
 
-    fn render_with(
+    fn render_with<'v>(
         &self,
-        lookup: &dyn Fn(&str) -> Option<String>,
+        lookup: &dyn Fn(&str) -> Option<Cow<'v, str>>,
     ) -> Result<ScopeExpr, TemplateError> {
         Ok(match self {
             ScopeExpr::Scope(s) => ScopeExpr::Scope(render_scope(s, lookup)?),
@@ -211,14 +213,17 @@ fn one_key(key: &str, members: &[ScopeExpr]) -> Value {
     Value::Object(map)
 }
 
-fn render_all(
+fn render_all<'v>(
     members: &[ScopeExpr],
-    lookup: &dyn Fn(&str) -> Option<String>,
+    lookup: &dyn Fn(&str) -> Option<Cow<'v, str>>,
 ) -> Result<Vec<ScopeExpr>, TemplateError> {
     members.iter().map(|m| m.render_with(lookup)).collect()
 }
 
-fn render_scope(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, TemplateError> {
+fn render_scope<'v>(
+    s: &str,
+    lookup: &dyn Fn(&str) -> Option<Cow<'v, str>>,
+) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(s.len());
     for piece in split_placeholders(s) {
         match piece {
@@ -556,7 +561,7 @@ mod tests {
                                       holds_literal in any::<bool>()) {
             // Held scopes without a trailing `*` satisfy a rendered scope only by being equal to it.
             let template = ScopeExpr::Scope(format!("{prefix}<p>"));
-            let rendered = template.render(|_| Some(value.clone())).unwrap();
+            let rendered = template.render(|_| Some(Cow::Borrowed(&value))).unwrap();
             let literal = format!("{prefix}{value}");
             prop_assert_eq!(&rendered, &ScopeExpr::Scope(literal.clone()));
             if holds_literal {

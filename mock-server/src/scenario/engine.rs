@@ -17,6 +17,7 @@ use crate::ids::Ids;
 use crate::store::model::WorkerKey;
 use crate::store::Store;
 use crate::time::{Millis, SECOND};
+use worker_manager_schemas::PathParams;
 
 /// What the engine knows of a request before handling it.
 #[derive(Debug, Clone)]
@@ -24,7 +25,7 @@ pub struct Facts<'a> {
     /// API method name (the catalog entry's).
     pub method: &'a str,
     /// Decoded path parameters.
-    pub params: &'a BTreeMap<String, String>,
+    pub params: &'a PathParams<'a>,
     /// The body, parsed leniently (`Null` if not JSON).
     pub body: &'a Value,
     /// The clientId the request claims (Hawk `id`), if any.
@@ -137,18 +138,13 @@ pub fn parse_offset(text: &str) -> Option<Millis> {
 
 /// The providerId a request touches: the body's `providerId`, else the worker's (when the
 /// request names one that exists), else the pool's.
-pub fn touched_provider(
-    store: &Store,
-    params: &BTreeMap<String, String>,
-    body: &Value,
-) -> Option<String> {
+pub fn touched_provider(store: &Store, params: &PathParams<'_>, body: &Value) -> Option<String> {
     if let Some(p) = body.get("providerId").and_then(Value::as_str) {
         return Some(p.to_string());
     }
     let field = |k: &str| {
         params
             .get(k)
-            .map(String::as_str)
             .or_else(|| body.get(k).and_then(Value::as_str))
     };
     let pool = field("workerPoolId")?;
@@ -247,7 +243,6 @@ impl Engine {
             let value = f
                 .params
                 .get(k)
-                .map(String::as_str)
                 .or_else(|| f.body.get(k).and_then(Value::as_str));
             if !value.is_some_and(|v| glob_match(pattern, v)) {
                 return false;
@@ -376,11 +371,7 @@ mod tests {
         serde_json::from_str(json).unwrap()
     }
 
-    fn facts<'a>(
-        method: &'a str,
-        params: &'a BTreeMap<String, String>,
-        body: &'a Value,
-    ) -> Facts<'a> {
+    fn facts<'a>(method: &'a str, params: &'a PathParams<'a>, body: &'a Value) -> Facts<'a> {
         Facts {
             method,
             params,
@@ -416,10 +407,16 @@ mod tests {
         );
         let (p, b) = (BTreeMap::new(), Value::Null);
         let ids = Ids::new(Some(1));
-        let d = e.decide(&facts("listWorkerPools", &p, &b), &ids);
+        let d = e.decide(
+            &facts("listWorkerPools", &PathParams::from_map(&p).unwrap(), &b),
+            &ids,
+        );
         assert_eq!((d.latency_ms, d.before.clone()), (5, Some(Before::Reset)));
         assert_eq!(d.fired, vec!["rule-0", "rule-1"]);
-        let d = e.decide(&facts("workerPool", &p, &b), &ids);
+        let d = e.decide(
+            &facts("workerPool", &PathParams::from_map(&p).unwrap(), &b),
+            &ids,
+        );
         assert_eq!(d.after, Some(After::Duplicate));
         let reports = e.reports();
         assert_eq!((reports[1].matched, reports[1].fired), (1, 1));
@@ -440,13 +437,20 @@ mod tests {
         let b = Value::Null;
         let hit = BTreeMap::from([("workerPoolId".to_string(), "proj/x".to_string())]);
         let miss = BTreeMap::from([("workerPoolId".to_string(), "other/x".to_string())]);
-        let d = e.decide(&facts("workerPool", &hit, &b), &ids);
+        let d = e.decide(
+            &facts("workerPool", &PathParams::from_map(&hit).unwrap(), &b),
+            &ids,
+        );
         assert_eq!(d.overrides.failed_providers, vec!["aws"]);
         assert!(e
-            .decide(&facts("workerPool", &miss, &b), &ids)
+            .decide(
+                &facts("workerPool", &PathParams::from_map(&miss).unwrap(), &b),
+                &ids
+            )
             .fired
             .is_empty());
-        let mut late = facts("workerPool", &hit, &b);
+        let hit_params = PathParams::from_map(&hit).unwrap();
+        let mut late = facts("workerPool", &hit_params, &b);
         late.now = 5_000;
         assert!(e.decide(&late, &ids).fired.is_empty());
     }
@@ -460,7 +464,8 @@ mod tests {
         );
         let (p, b) = (BTreeMap::new(), Value::Null);
         let ids = Ids::new(Some(1));
-        let mut f = facts("listWorkerPools", &p, &b);
+        let params = PathParams::from_map(&p).unwrap();
+        let mut f = facts("listWorkerPools", &params, &b);
         f.token = Some("tok");
         assert!(e.decide(&f, &ids).before.is_none());
         assert!(e.decide(&f, &ids).before.is_none());
@@ -481,7 +486,7 @@ mod tests {
                     s.spawn(|| {
                         let (p, b) = (BTreeMap::new(), Value::Null);
                         for _ in 0..per_thread {
-                            if e.decide(&facts("ping", &p, &b), &ids).before.is_some() {
+                            if e.decide(&facts("ping", &PathParams::from_map(&p).unwrap(), &b), &ids).before.is_some() {
                                 fired.fetch_add(1, Ordering::SeqCst);
                             }
                         }
@@ -505,8 +510,8 @@ mod tests {
             let ids = Ids::new(Some(3));
             let (p, b) = (BTreeMap::new(), Value::Null);
             for _ in 0..calls {
-                e.decide(&facts("a", &p, &b), &ids);
-                e.decide(&facts("b", &p, &b), &ids);
+                e.decide(&facts("a", &PathParams::from_map(&p).unwrap(), &b), &ids);
+                e.decide(&facts("b", &PathParams::from_map(&p).unwrap(), &b), &ids);
             }
             let r = e.reports();
             prop_assert_eq!(r[0].fired, calls / k);

@@ -26,6 +26,7 @@ use crate::service::{Client, Service, ROOT_CLIENT_ID};
 use crate::store::model::{PoolError, ProviderData, QueueWorker, Worker, WorkerPool};
 use crate::store::Store;
 use crate::time::{Millis, DAY, SECOND};
+use std::collections::BTreeMap;
 
 /// Longest reregistration timeout a seeded worker may have, in seconds (the lifecycle schema's
 /// maximum).
@@ -226,7 +227,7 @@ fn check_id(catalog: &Catalog, name: &str, value: &str, pointer: String) -> Resu
     let Some(entry) = catalog.get("worker") else {
         return Ok(());
     };
-    let params = [(name.to_string(), value.to_string())]
+    let params: BTreeMap<String, String> = [(name.to_string(), value.to_string())]
         .into_iter()
         .collect();
     if catalog.validate_params(entry, &params).is_err() {
