@@ -74,15 +74,33 @@ pub fn json_text(body: &Value) -> Bytes {
 /// A JSON response from text already serialized (shared, not copied).
 pub fn json_bytes_response(status: u16, text: Bytes) -> Response {
     let mut resp = Response::new(Body::from(text));
-    // Room for the standard headers too (growing a header map re-hashes it).
-    *resp.headers_mut() = HeaderMap::with_capacity(FIXED_HEADERS.len() + 4);
+    *resp.headers_mut() = JSON_HEADERS.clone();
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    resp.headers_mut().insert(
+    resp
+}
+
+/// The name of the per-request id header.
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-for-request-id");
+
+/// The name of the trace id header.
+static TRACE_ID: HeaderName = HeaderName::from_static("x-for-trace-id");
+
+/// The headers of a JSON answer, built once and copied for each: the JSON content type, the fixed
+/// headers, and placeholders for the two ids [`standard_headers`] fills in. Copying a map of
+/// shared values costs less than hashing a dozen names into a new one for every answer.
+static JSON_HEADERS: std::sync::LazyLock<HeaderMap> = std::sync::LazyLock::new(|| {
+    let mut h = HeaderMap::with_capacity(FIXED_HEADERS.len() + 3);
+    h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
-    resp
-}
+    for (k, v) in FIXED_HEADERS.iter() {
+        h.insert(k.clone(), v.clone());
+    }
+    h.insert(REQUEST_ID.clone(), HeaderValue::from_static(""));
+    h.insert(TRACE_ID.clone(), HeaderValue::from_static(""));
+    h
+});
 
 /// A response whose body fails at once: the server closes the connection without a (complete)
 /// answer, as a network fault would.
@@ -137,20 +155,25 @@ static FIXED_HEADERS: std::sync::LazyLock<[(HeaderName, HeaderValue); 8]> =
         ]
     });
 
+/// Adds the fixed headers (unless the map was copied from [`JSON_HEADERS`], which holds them) and
+/// sets the two ids: a new request id, and the request's trace id or a new one.
 fn standard_headers(headers: &mut HeaderMap, svc: &Service, trace_id: Option<&HeaderValue>) {
-    // Room for all of them at once: growing the map re-hashes what it holds.
-    headers.reserve(FIXED_HEADERS.len() + 2);
-    for (k, v) in FIXED_HEADERS.iter() {
-        headers.insert(k.clone(), v.clone());
+    if !headers.contains_key(&REQUEST_ID) {
+        // Room for all of them at once: growing the map re-hashes what it holds.
+        headers.reserve(FIXED_HEADERS.len() + 2);
+        for (k, v) in FIXED_HEADERS.iter() {
+            headers.insert(k.clone(), v.clone());
+        }
     }
     let fresh = || HeaderValue::from_bytes(&svc.ids.request_uuid()).ok();
-    if let Some(v) = fresh() {
-        headers.insert(HeaderName::from_static("x-for-request-id"), v);
-    }
-    let trace = trace_id.cloned().or_else(fresh);
-    if let Some(v) = trace {
-        headers.insert(HeaderName::from_static("x-for-trace-id"), v);
-    }
+    match fresh() {
+        Some(v) => headers.insert(REQUEST_ID.clone(), v),
+        None => headers.remove(&REQUEST_ID),
+    };
+    match trace_id.cloned().or_else(fresh) {
+        Some(v) => headers.insert(TRACE_ID.clone(), v),
+        None => headers.remove(&TRACE_ID),
+    };
 }
 
 /// Host and port as the client addressed them (for the Hawk MAC): `X-Forwarded-Port`, then

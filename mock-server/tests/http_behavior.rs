@@ -204,6 +204,10 @@ fn assert_standard_headers(h: &reqwest::header::HeaderMap) {
     );
     assert!(is_uuid(header(h, "x-for-request-id")), "{h:?}");
     assert!(!header(h, "x-for-trace-id").is_empty(), "{h:?}");
+    // Each once: answers start from a copied header map and must not repeat any.
+    for name in h.keys() {
+        assert_eq!(h.get_all(name).iter().count(), 1, "{name} repeated: {h:?}");
+    }
 }
 
 /// Whether any object key anywhere in `v` starts with `x-`.
@@ -1092,6 +1096,21 @@ async fn errors_and_not_found_have_standard_headers() {
     let opt = api.raw("OPTIONS", "/worker-pools", None, None).await;
     assert_eq!(opt.status, 200);
     assert_standard_headers(&opt.headers);
+    // A 401 adds WWW-Authenticate to the copied headers.
+    let (s401, h401, _) = plain(
+        &api,
+        "GET",
+        &api.url("/worker-pools"),
+        &[(
+            "authorization",
+            "Hawk id=\"root\", ts=\"1\", nonce=\"n\", mac=\"bQ==\"",
+        )],
+        None,
+    )
+    .await;
+    assert_eq!(s401, 401);
+    assert_eq!(header(&h401, "www-authenticate"), "hawk");
+    assert_standard_headers(&h401);
 }
 
 /// `x-for-trace-id` echoes `x-taskcluster-trace-id`, else is a fresh UUID; `x-for-request-id` is a new UUID per request.
