@@ -444,6 +444,8 @@ struct Row {
     first_error: Option<String>,
     /// The server's VmRSS after the last round.
     rss_kib: u64,
+    /// Requests per second of each round's slice, in round order.
+    round_rps: Vec<f64>,
 }
 
 /// A load case: the server it loads and its workload in a given round.
@@ -457,9 +459,10 @@ struct Case<'a> {
 /// Runs the cases in `cfg.rounds` interleaved rounds and sums each case's slices.
 fn load_cases(rt: &tokio::runtime::Runtime, cfg: &Config, cases: &[Case<'_>]) -> Vec<Row> {
     let mut totals: Vec<LoadResult> = cases.iter().map(|_| LoadResult::default()).collect();
+    let mut round_rps: Vec<Vec<f64>> = cases.iter().map(|_| Vec::new()).collect();
     let slice = cfg.duration / cfg.rounds as u32;
     for round in 0..cfg.rounds {
-        for (case, total) in cases.iter().zip(totals.iter_mut()) {
+        for ((case, total), rates) in cases.iter().zip(totals.iter_mut()).zip(&mut round_rps) {
             eprintln!("  round {}/{}: {} ...", round + 1, cfg.rounds, case.name);
             let plan = LoadPlan {
                 connections: cfg.connections,
@@ -468,19 +471,23 @@ fn load_cases(rt: &tokio::runtime::Runtime, cfg: &Config, cases: &[Case<'_>]) ->
                 server_pid: Some(case.server.pid()),
             };
             let workload = (case.workload)(round);
-            total.absorb(rt.block_on(run_load(case.server.addr(), &plan, workload)));
+            let result = rt.block_on(run_load(case.server.addr(), &plan, workload));
+            rates.push(result.ok as f64 / result.window.as_secs_f64().max(1e-9));
+            total.absorb(result);
         }
     }
     cases
         .iter()
         .zip(totals)
-        .map(|(case, mut result)| Row {
+        .zip(round_rps)
+        .map(|((case, mut result), round_rps)| Row {
             key: case.key,
             name: case.name,
             summary: result.summary(),
             errors: result.errors,
             first_error: result.first_error.take(),
             rss_kib: status_kib(&case.server.pid().to_string(), "VmRSS").unwrap_or(0),
+            round_rps,
         })
         .collect()
 }
@@ -1032,6 +1039,38 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
             format!(" ({:.2}× the wire-identical baseline)", rps / b)
         })
     };
+    // The spread of a case's ratio over the rounds: each round's rate against the yardstick's
+    // rate in the same round (a run's ratio sums the rounds; this shows how much one slice moves).
+    let base_rounds = res
+        .row("bare")
+        .or_else(|| res.row("baseline"))
+        .map(|r| r.round_rps.clone());
+    let spread = |r: &Row| -> String {
+        let Some(base) = &base_rounds else {
+            return String::new();
+        };
+        let mut x: Vec<f64> = r
+            .round_rps
+            .iter()
+            .zip(base)
+            .filter(|(_, b)| **b > 0.0)
+            .map(|(a, b)| a / b)
+            .collect();
+        if x.len() < 2 {
+            return String::new();
+        }
+        x.sort_by(f64::total_cmp);
+        let median = if x.len() % 2 == 1 {
+            x[x.len() / 2]
+        } else {
+            (x[x.len() / 2 - 1] + x[x.len() / 2]) / 2.0
+        };
+        format!(
+            "; per round {:.2}–{:.2}×, median {median:.2}×",
+            x[0],
+            x[x.len() - 1]
+        )
+    };
     let mut targets: Vec<(String, bool)> = Vec::new();
     if !res.rows.is_empty() {
         println!();
@@ -1186,8 +1225,9 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
         if let Some(x) = ratio(r.summary.rps) {
             targets.push((
                 format!(
-                    "authenticated GET ≥ 0.7× baseline: {x:.2}×{}",
-                    wire(r.summary.rps)
+                    "authenticated GET ≥ 0.7× baseline: {x:.2}×{}{}",
+                    wire(r.summary.rps),
+                    spread(r)
                 ),
                 x >= 0.7,
             ));
@@ -1196,7 +1236,11 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
     if let Some(r) = res.row("writes") {
         if let Some(x) = ratio(r.summary.rps) {
             targets.push((
-                format!("writes ≥ 0.4× baseline: {x:.2}×{}", wire(r.summary.rps)),
+                format!(
+                    "writes ≥ 0.4× baseline: {x:.2}×{}{}",
+                    wire(r.summary.rps),
+                    spread(r)
+                ),
                 x >= 0.4,
             ));
         }
