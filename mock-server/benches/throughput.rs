@@ -284,7 +284,8 @@ fn seeded_worker(
         provider_data: ProviderData {
             static_secret: secret.map(str::to_string),
             ..ProviderData::default()
-        },
+        }
+        .into(),
         seq: 0,
     }
 }

@@ -92,7 +92,7 @@ fn cloud_worker(pool: &str, provider: &str, id: &str, now: i64) -> Worker {
         last_checked: now - HOUR,
         launch_config_id: None,
         secret: None,
-        provider_data: ProviderData::default(),
+        provider_data: ProviderData::default().into(),
         seq: 0,
     }
 }

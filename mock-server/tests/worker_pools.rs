@@ -130,7 +130,7 @@ fn stored(
         last_checked: now,
         launch_config_id: launch_config.map(str::to_string),
         secret: None,
-        provider_data: ProviderData::default(),
+        provider_data: ProviderData::default().into(),
         seq: 0,
     }
 }

@@ -105,7 +105,7 @@ fn stored(
         last_checked: created,
         launch_config_id: None,
         secret: None,
-        provider_data: ProviderData::default(),
+        provider_data: ProviderData::default().into(),
         seq: 0,
     }
 }
@@ -871,6 +871,11 @@ async fn remove_static_worker_stops_it() {
     let r = register(&api, POOL, "wg", "w1", SECRET).await;
     r.expect(400, "InputError");
     assert_eq!(r.message(), "worker is not running");
+    // The stopped worker's secret, never read again, is forgotten with its provider data.
+    let store = api.server.service().store();
+    let stored = store.worker(&WorkerKey::new(POOL, "wg", "w1")).unwrap();
+    assert_eq!(stored.provider_data.static_secret, None);
+    assert!(!stored.provider_data.is_boxed());
 }
 
 /// removeWorker of an unknown worker is 404 `Worker not found`, whether or not the pool exists.

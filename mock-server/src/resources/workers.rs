@@ -235,7 +235,8 @@ pub fn create(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
         provider_data: ProviderData {
             static_secret: secret,
             ..ProviderData::default()
-        },
+        }
+        .into(),
         seq: 0,
     };
     if let Some(existing) = store.worker(&worker.key()) {
@@ -317,7 +318,13 @@ pub fn remove(svc: &Service, call: &Call<'_>) -> Result<Value, ApiError> {
     let now = call.now;
     match provider.provider_type {
         ProviderType::Static => {
-            store.update_worker(&key, |w| w.state = WorkerState::Stopped);
+            store.update_worker(&key, |w| {
+                w.state = WorkerState::Stopped;
+                // Never read again: registerWorker refuses a worker that is not running before it
+                // compares secrets, and nothing moves a worker out of `stopped`. Forgetting it
+                // frees the worker's provider data (stopped workers pile up until they expire).
+                w.provider_data.forget_static_secret();
+            });
         }
         ProviderType::Testing if worker.provider_data.allow_remove_worker => {
             store.update_worker(&key, |w| w.state = WorkerState::Stopped);

@@ -147,7 +147,7 @@ fn apply(svc: &Service, seed: &Seed) -> Result<(), Issue> {
             last_checked: t(&w.last_checked, created),
             launch_config_id: w.launch_config_id.clone(),
             secret: None,
-            provider_data: data,
+            provider_data: data.into(),
             seq: 0,
         };
         for id in w.worker_ids() {

@@ -648,7 +648,7 @@ mod tests {
             last_checked: 0,
             launch_config_id: lc.map(|l| format!("lc{l}")),
             secret: None,
-            provider_data: ProviderData::default(),
+            provider_data: ProviderData::default().into(),
             seq: 0,
         }
     }
