@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use worker_manager_schemas::API_PREFIX;
+
 use crate::clock::Clock;
 use crate::service::{Options, Service};
 
@@ -27,6 +29,26 @@ pub fn is_tenant_id(id: &str) -> bool {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Splits a request path into the tenant it addresses (`/t/<tenantId>/...`; `None`: the main
+/// service) and the path within that service (empty for `/t/<tenantId>` itself).
+pub fn split_tenant(path: &str) -> (Option<&str>, &str) {
+    match path.strip_prefix("/t/") {
+        Some(after) => {
+            let (id, rest) = after.split_at(after.find('/').unwrap_or(after.len()));
+            (Some(id), rest)
+        }
+        None => (None, path),
+    }
+}
+
+/// The API-relative path of a path within a service (`/` for the API prefix itself), if it is
+/// under the API prefix: what the catalog routes.
+pub fn api_relative(service_path: &str) -> Option<&str> {
+    service_path
+        .strip_prefix(API_PREFIX)
+        .map(|rel| if rel.is_empty() { "/" } else { rel })
 }
 
 impl Host {
@@ -96,5 +118,23 @@ impl Host {
             .unwrap_or_else(|p| p.into_inner())
             .remove(id)
             .is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_split_into_tenant_and_api_path() {
+        let api = "/api/worker-manager/v1";
+        assert_eq!(split_tenant("/t/a-1/x/y"), (Some("a-1"), "/x/y"));
+        assert_eq!(split_tenant("/t/a-1"), (Some("a-1"), ""));
+        assert_eq!(split_tenant("/x/t/a"), (None, "/x/t/a"));
+        assert_eq!(api_relative(&format!("{api}/ping")), Some("/ping"));
+        assert_eq!(api_relative(api), Some("/"));
+        assert_eq!(api_relative(&format!("{api}/")), Some("/"));
+        assert_eq!(api_relative("/__mock__/journal"), None);
+        assert_eq!(api_relative(""), None);
     }
 }

@@ -14,12 +14,11 @@ use axum::response::Response;
 use axum::Router;
 use serde_json::{json, Value};
 use worker_manager_schemas::{
-    files, validate::with_root_url, RouteMatch, RouteOutcome, API_PREFIX, REFERENCE_PATH,
-    SCHEMA_PREFIX,
+    files, validate::with_root_url, RouteMatch, RouteOutcome, REFERENCE_PATH, SCHEMA_PREFIX,
 };
 
 use crate::error::{ApiError, ErrorCode};
-use crate::host::Host;
+use crate::host::{api_relative, split_tenant, Host};
 use crate::journal::{bounded, JournalEntry};
 use crate::pipeline::{self, Answer, RawRequest};
 use crate::scenario::engine::{touched_provider, After, Before, Facts};
@@ -213,19 +212,17 @@ async fn dispatch(State(host): State<Arc<Host>>, req: Request) -> Response {
         );
     }
     let path = req.uri().path();
-    let (svc, rest, is_tenant) = match path.strip_prefix("/t/") {
-        Some(after) => {
-            let (id, rest) = after.split_at(after.find('/').unwrap_or(after.len()));
-            match host.tenant(id) {
-                Some(svc) => (svc, rest, true),
-                None => return not_found(),
-            }
-        }
-        None => (Arc::clone(&host.main), path, false),
+    let (tenant, rest) = split_tenant(path);
+    let (svc, is_tenant) = match tenant {
+        Some(id) => match host.tenant(id) {
+            Some(svc) => (svc, true),
+            None => return not_found(),
+        },
+        None => (Arc::clone(&host.main), false),
     };
-    if let Some(rel) = rest.strip_prefix(API_PREFIX) {
-        // Where the API-relative path starts in the request's path (no copy of it is made).
-        let start = path.len() - rel.len();
+    if api_relative(rest).is_some() {
+        // Where the service's part of the request's path starts (no copy of it is made).
+        let start = path.len() - rest.len();
         return api(svc, start, req).await;
     }
     if let Some(admin) = rest.strip_prefix(crate::admin::PREFIX) {
@@ -249,15 +246,17 @@ async fn dispatch(State(host): State<Arc<Host>>, req: Request) -> Response {
     }
 }
 
-/// Answers an API request: route, scenario rules, pipeline, journal. The API-relative path is
-/// the request's path from byte `start` on.
+/// Answers an API request: route, scenario rules, pipeline, journal. The request's path from
+/// byte `start` on is the path within the service, under the API prefix.
 async fn api(svc: Arc<Service>, start: usize, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let trace_id = parts.headers.get("x-taskcluster-trace-id").cloned();
-    let rel = match parts.uri.path().get(start..) {
-        Some("") | None => "/",
-        Some(rel) => rel,
-    };
+    let rel = parts
+        .uri
+        .path()
+        .get(start..)
+        .and_then(api_relative)
+        .unwrap_or("/");
     let resource = parts
         .uri
         .path_and_query()

@@ -15,9 +15,10 @@ use std::collections::{BTreeMap, VecDeque};
 use axum::body::Bytes;
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
-use worker_manager_schemas::{Catalog, RouteOutcome, API_PREFIX};
+use worker_manager_schemas::{Catalog, RouteOutcome};
 
 use crate::error::OMITTED;
+use crate::host::{api_relative, split_tenant};
 use crate::time::Millis;
 
 /// Bodies larger than this (as JSON text) are replaced by a note of their size.
@@ -191,15 +192,8 @@ impl JournalEntry {
             return BTreeMap::new();
         }
         let path = self.path.split_once('?').map_or(&*self.path, |(p, _)| p);
-        // A tenant's requests come under `/t/<tenant>`.
-        let path = match path.strip_prefix("/t/") {
-            Some(after) => after.find('/').map_or("", |i| &after[i..]),
-            None => path,
-        };
-        let rel = match path.strip_prefix(API_PREFIX) {
-            Some("") => "/",
-            Some(rel) => rel,
-            None => return BTreeMap::new(),
+        let Some(rel) = api_relative(split_tenant(path).1) else {
+            return BTreeMap::new();
         };
         match catalog.match_route(&self.http_method, rel) {
             RouteOutcome::Matched(m) => m.params.to_map(),
