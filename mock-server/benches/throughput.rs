@@ -1050,7 +1050,7 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
         let Some(base) = &base_rounds else {
             return String::new();
         };
-        let mut x: Vec<f64> = r
+        let x: Vec<f64> = r
             .round_rps
             .iter()
             .zip(base)
@@ -1060,17 +1060,10 @@ fn report(cfg: &Config, res: &Results, sign_cost: Duration) {
         if x.len() < 2 {
             return String::new();
         }
-        x.sort_by(f64::total_cmp);
-        let median = if x.len() % 2 == 1 {
-            x[x.len() / 2]
-        } else {
-            (x[x.len() / 2 - 1] + x[x.len() / 2]) / 2.0
-        };
-        format!(
-            "; per round {:.2}–{:.2}×, median {median:.2}×",
-            x[0],
-            x[x.len() - 1]
-        )
+        let (lo, hi) = x
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        format!("; per round {lo:.2}–{hi:.2}×, median {:.2}×", median(x))
     };
     let mut targets: Vec<(String, bool)> = Vec::new();
     if !res.rows.is_empty() {

@@ -514,9 +514,9 @@ impl LoadResult {
     }
 }
 
-/// The median of some durations (0 if none).
-pub fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort_unstable();
+/// The median of some values (the upper of the middle two for an even count; the default if none).
+pub fn median<T: Copy + Default + PartialOrd>(mut v: Vec<T>) -> T {
+    v.sort_unstable_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
